@@ -1,0 +1,1 @@
+"""Pilotage: the cockpit of a Digital Learning Manager."""

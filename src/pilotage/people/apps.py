@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PeopleConfig(AppConfig):
+    name = "pilotage.people"
+    label = "people"
+    verbose_name = "People"
+
+    def ready(self) -> None:
+        from pilotage.core import navigation
+        from pilotage.people import permissions
+
+        navigation.register(
+            "people", _("People"), "people:employee_list", order=10, visible=permissions.can_read_people
+        )
+        navigation.register("org", _("Org chart"), "people:org_chart", order=11, visible=permissions.can_read_people)
+        navigation.register(
+            "audiences", _("Audiences"), "people:audience_list", order=12, visible=permissions.can_use_audiences
+        )

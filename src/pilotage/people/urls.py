@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from pilotage.people import views
 
@@ -8,5 +8,8 @@ urlpatterns = [
     path("", views.employee_list, name="employee_list"),
     path("<int:pk>/", views.employee_detail, name="employee_detail"),
     path("org/", views.org_chart, name="org_chart"),
-    path("audiences/", views.audience_list, name="audience_list"),
+    # Each area below has its own URL module (owned by its feature).
+    path("audiences/", include("pilotage.people.urls_audiences")),
+    path("import/", include("pilotage.people.urls_import")),
+    path("admin/", include("pilotage.people.urls_admin")),
 ]

@@ -14,7 +14,7 @@ from pilotage.core.audit import history_for
 from pilotage.core.tables import Column, Table
 from pilotage.people import queries
 from pilotage.people.models import Employee, JobRole
-from pilotage.people.permissions import can_read_people, can_use_audiences
+from pilotage.people.permissions import can_read_people
 
 
 def _require_people_reader(request: HttpRequest) -> None:
@@ -128,11 +128,3 @@ def org_chart(request: HttpRequest) -> HttpResponse:
         return [{"unit": u, "children": build(u.pk)} for u in by_parent.get(parent, [])]
 
     return render(request, "people/org_chart.html", {"tree": build(None), "unit_count": len(units)})
-
-
-@login_required
-def audience_list(request: HttpRequest) -> HttpResponse:
-    if not can_use_audiences(request.user):
-        raise PermissionDenied
-    audiences = queries.audience_list(user=request.user)
-    return render(request, "people/audience_list.html", {"audiences": audiences})

@@ -6,7 +6,7 @@
 
 Personas: dlm, ld, client_a (scope A), client_b (scope B), manager (manages the A1 team),
 learner (in A1, reports to manager), facilitator, approver_it / _purchasing / _finance,
-vendor_a, vendor_b (two external organisations), outsider (active, no role).
+vendor_a, vendor_b (contacts of two external organisations: cast.vendor_org_a / vendor_org_b), outsider (active, no role).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ class Cast:
     role_tech: Any
     employees: dict[str, Any]
     users: dict[str, Any]
-    vendor_a: Any
-    vendor_b: Any
+    vendor_org_a: Any
+    vendor_org_b: Any
 
     def __getattr__(self, name: str) -> Any:
         users = self.__dict__.get("users", {})
@@ -136,8 +136,8 @@ def build_cast() -> Cast:
             "gone": gone,
         },
         users=users,
-        vendor_a=vendor_a,
-        vendor_b=vendor_b,
+        vendor_org_a=vendor_a,
+        vendor_org_b=vendor_b,
     )
 
 

@@ -151,3 +151,67 @@ def role_assign(
     if hasattr(user, "_pilotage_roles"):
         del user._pilotage_roles
     return assignment
+
+
+@transaction.atomic
+def org_unit_rename(*, actor: Any, unit: OrgUnit, name: str) -> OrgUnit:
+    """Give an org unit a new name (its code, the HRIS key, does not change)."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed({"name": ["The name cannot be empty."]})
+    old = unit.name
+    unit.name = name
+    unit.save(update_fields=["name", "updated_at"])
+    audit_record(actor=actor, action="rename", instance=unit, changes={"name": [old, name]})
+    return unit
+
+
+@transaction.atomic
+def role_revoke(*, actor: Any, user: User, role: str) -> None:
+    """Take a role away from a user."""
+    deleted, _rows = RoleAssignment.objects.filter(user=user, role=role).delete()
+    if not deleted:
+        raise ValidationFailed({"role": ["This user does not have this role."]})
+    audit_record(actor=actor, action="revoke_role", instance=user, changes={"role": [role, None]})
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    email: str,
+    display_name: str = "",
+    employee: Employee | None = None,
+    organisation: Any = None,
+    language: str = "fr",
+) -> User:
+    """Create a login, linked to an employee or standalone (vendor contact, external facilitator).
+
+    No password is set: the person chooses one through "forgotten password".
+    """
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationFailed({"email": ["A user with this e-mail address already exists."]})
+    if employee is not None and User.objects.filter(employee=employee).exists():
+        raise ValidationFailed({"employee": ["This employee already has a login."]})
+    user = User.objects.create_user(
+        email,
+        None,
+        display_name=display_name.strip() or (employee.full_name if employee else ""),
+        employee=employee,
+        organisation=organisation,
+        language=language,
+    )
+    audit_record(actor=actor, action="create", instance=user)
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor: Any, user: User, active: bool) -> User:
+    """Allow or block a login (history is kept; users are never deleted)."""
+    if getattr(actor, "pk", None) == user.pk and not active:
+        raise ValidationFailed({"active": ["You cannot block your own login."]})
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action="activate" if active else "block", instance=user)
+    return user

@@ -1,0 +1,16 @@
+"""Small helpers for thin views."""
+
+from __future__ import annotations
+
+from django import forms
+
+from pilotage.core.errors import PilotageError, ValidationFailed
+
+
+def add_service_errors(form: forms.Form, exc: PilotageError) -> None:
+    """Show a service's error next to the field it names (or at the top of the form)."""
+    errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "__all__": [exc.message]}
+    for field, messages in errors.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from pilotage.core.web import Request
 from pilotage.people import queries as people_queries
 from pilotage.people.models import Role
 from pilotage.people.permissions import can_read_people, can_use_audiences, roles_of
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: Request) -> HttpResponse:
     user = request.user
     roles = roles_of(user)
     context: dict[str, object] = {

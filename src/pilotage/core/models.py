@@ -122,3 +122,6 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=254, db_index=True)
     address = models.CharField(max_length=64, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.address} ({self.at:%Y-%m-%d %H:%M})"

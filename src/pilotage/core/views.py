@@ -1,4 +1,4 @@
-"""Shell views: login (throttled), the job progress fragment."""
+"""Shell views: login (throttled), the job progress fragment, the account page and its tokens."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pilotage.core import tokens
+from pilotage.core.errors import ValidationFailed
+from pilotage.core.forms import ApiTokenForm
 from pilotage.core.models import Job
 from pilotage.core.throttle import clear_failures, client_address, is_throttled, record_failure
+from pilotage.core.web import Request, add_service_errors
 
 
 class LoginView(auth_views.LoginView):
@@ -37,7 +42,7 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def job_progress(request: Request, pk: int) -> HttpResponse:
     """The progress of a job started by this user (or any job, for superusers)."""
     job = get_object_or_404(Job, pk=pk)
     if job.created_by_id != request.user.pk and not request.user.is_superuser:
@@ -52,8 +57,60 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _account_context(request: Request, form: ApiTokenForm | None = None, **extra: Any) -> dict[str, Any]:
+    rows = list(tokens.api_token_list(user=request.user))
+    for token in rows:
+        token.status = tokens.api_token_status(token)  # type: ignore[attr-defined]
+    return {"tokens": rows, "form": form or ApiTokenForm(), **extra}
+
+
+def _render_account(request: Request, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    template = "core/account.html#tokens" if request.htmx else "core/account.html"
+    return render(request, template, context, status=status)
+
+
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+@require_GET
+def account(request: Request) -> HttpResponse:
     """The user's own page: identity and personal access tokens."""
-    tokens = request.user.api_tokens.all()  # type: ignore[union-attr]
-    return render(request, "core/account.html", {"tokens": tokens})
+    return _render_account(request, _account_context(request))
+
+
+@login_required
+@require_POST
+def api_token_create(request: Request) -> HttpResponse:
+    """Create a token and show its key once; the key is never stored nor shown again."""
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, key = tokens.api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_in_days=form.expires_in_days(),
+            )
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            # Rendered, not redirected: a redirect would have to keep the clear key somewhere.
+            response = _render_account(request, _account_context(request, new_token=token, new_key=key))
+            response["Cache-Control"] = "no-store"
+            return response
+    return _render_account(request, _account_context(request, form=form))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_revoke(request: Request, pk: int) -> HttpResponse:
+    """GET: ask for confirmation (the no-JavaScript path); POST: revoke. Others' tokens: 404."""
+    if request.method == "POST":
+        token = tokens.api_token_revoke(user=request.user, token_id=pk)
+        if request.htmx:
+            return _render_account(request, _account_context(request, revoked=token))
+        messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+        return redirect("account")
+    token = get_object_or_404(tokens.api_token_list(user=request.user), pk=pk)
+    if token.revoked_at is not None:
+        return redirect("account")
+    return render(request, "core/api_token_revoke.html", {"token": token})
+

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from pilotage.core.errors import PilotageError, ValidationFailed
 
@@ -14,3 +18,14 @@ def add_service_errors(form: forms.Form, exc: PilotageError) -> None:
         target = field if field in form.fields else None
         for message in messages:
             form.add_error(target, message)
+
+
+class Request(HttpRequest):
+    """What our middleware stack puts on a request, for the type checker.
+
+    Views annotate ``request: Request``; ``user`` is ``Any`` because the user model lives in
+    ``people``, above ``core``.
+    """
+
+    htmx: HtmxDetails
+    user: Any  # type: ignore[assignment]

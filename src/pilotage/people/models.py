@@ -54,6 +54,9 @@ class OrgUnitMove(models.Model):
     class Meta:
         ordering = ["-moved_at"]
 
+    def __str__(self) -> str:
+        return f"{self.org_unit}: {self.old_parent} -> {self.new_parent}"
+
 
 class Site(TimeStampedModel):
     code = models.CharField(_("code"), max_length=50, unique=True)
@@ -195,7 +198,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # type: ignore[misc]
 
     class Meta:
         ordering = ["email"]

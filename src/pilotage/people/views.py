@@ -5,25 +5,26 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from pilotage.core.audit import history_for
 from pilotage.core.tables import Column, Table
+from pilotage.core.web import Request
 from pilotage.people import queries
 from pilotage.people.models import Employee, JobRole
 from pilotage.people.permissions import can_read_people
 
 
-def _require_people_reader(request: HttpRequest) -> None:
+def _require_people_reader(request: Request) -> None:
     if not can_read_people(request.user):
         raise PermissionDenied
 
 
 @login_required
-def employee_list(request: HttpRequest) -> HttpResponse:
+def employee_list(request: Request) -> HttpResponse:
     _require_people_reader(request)
     qs = queries.employee_list(user=request.user)
     q = request.GET.get("q", "").strip()
@@ -45,9 +46,9 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         if unit is not None:
             qs = qs.filter(org_unit__path__startswith=unit.path)
     if filters["site"].isdigit():
-        qs = qs.filter(site_id=filters["site"])
+        qs = qs.filter(site_id=int(filters["site"]))
     if filters["job_role"].isdigit():
-        qs = qs.filter(job_role_id=filters["job_role"])
+        qs = qs.filter(job_role_id=int(filters["job_role"]))
     if filters["active"] in {"1", "0"}:
         qs = qs.filter(active=filters["active"] == "1")
     table = Table(
@@ -86,7 +87,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def employee_detail(request: Request, pk: int) -> HttpResponse:
     employee = queries.get_employee_for_user(request.user, pk)
     reports = queries.employee_list(user=request.user).filter(manager=employee, active=True)
     return render(
@@ -102,14 +103,14 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _manager_chain(request: HttpRequest, employee: Employee) -> list[Employee]:
+def _manager_chain(request: Request, employee: Employee) -> list[Employee]:
     ids = [int(x) for x in employee.manager_path.strip("/").split("/") if x]
     visible = {e.pk: e for e in queries.employee_list(user=request.user).filter(pk__in=ids)}
     return [visible[i] for i in ids if i in visible]
 
 
 @login_required
-def org_chart(request: HttpRequest) -> HttpResponse:
+def org_chart(request: Request) -> HttpResponse:
     _require_people_reader(request)
     units = list(queries.org_unit_list(user=request.user).order_by("path"))
     counts = dict(

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,14 +16,14 @@ from django.views.decorators.http import require_POST
 from pilotage.core.audit import history_for
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.tables import Column, Table
-from pilotage.core.web import add_service_errors
+from pilotage.core.web import Request, add_service_errors
 from pilotage.people import services
 from pilotage.people.forms import OrgUnitCreateForm, OrgUnitMoveForm, OrgUnitRenameForm, RoleAssignForm, UserCreateForm
 from pilotage.people.models import OrgUnit, Role, RoleAssignment, User
 from pilotage.people.permissions import can_manage_people
 
 
-def _require_admin(request: HttpRequest) -> None:
+def _require_admin(request: Request) -> None:
     if not can_manage_people(request.user):
         raise PermissionDenied
 
@@ -33,7 +33,7 @@ def _roles_text(user: User) -> str:
 
 
 @login_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: Request) -> HttpResponse:
     _require_admin(request)
     qs = User.objects.select_related("employee", "organisation").prefetch_related(
         Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("role"))
@@ -79,7 +79,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: Request) -> HttpResponse:
     _require_admin(request)
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -101,7 +101,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: Request, pk: int) -> HttpResponse:
     _require_admin(request)
     target = get_object_or_404(User.objects.select_related("employee", "organisation"), pk=pk)
     form = RoleAssignForm(request.POST or None)
@@ -129,7 +129,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_role_revoke(request: HttpRequest, pk: int, role: str) -> HttpResponse:
+def user_role_revoke(request: Request, pk: int, role: str) -> HttpResponse:
     _require_admin(request)
     target = get_object_or_404(User, pk=pk)
     try:
@@ -143,7 +143,7 @@ def user_role_revoke(request: HttpRequest, pk: int, role: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
+def user_toggle_active(request: Request, pk: int) -> HttpResponse:
     _require_admin(request)
     target = get_object_or_404(User, pk=pk)
     try:
@@ -154,7 +154,7 @@ def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def org_unit_admin(request: HttpRequest) -> HttpResponse:
+def org_unit_admin(request: Request) -> HttpResponse:
     _require_admin(request)
     form = OrgUnitCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -175,7 +175,7 @@ def org_unit_admin(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def org_unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def org_unit_detail(request: Request, pk: int) -> HttpResponse:
     _require_admin(request)
     unit = get_object_or_404(OrgUnit.objects.select_related("parent"), pk=pk)
     move_form = OrgUnitMoveForm(prefix="move", initial={"parent": unit.parent_id})

@@ -4,7 +4,9 @@ export UV_PYTHON_DOWNLOADS := never
 export PATH := $(HOME)/.local/bin:$(PATH)
 VENV := .venv
 PY := $(VENV)/bin/python
-UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+# uv is run as a module of the pyenv Python chosen by .python-version (a bare `uv` shim may
+# belong to another Python version).
+UV := python3 -m uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -14,7 +16,7 @@ PORT ?= 8000
 setup: $(VENV)/.synced
 
 $(VENV)/.synced: pyproject.toml uv.lock
-	@python3 -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 	$(UV) sync --frozen
 	@touch $@
 

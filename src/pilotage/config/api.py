@@ -5,7 +5,7 @@ Each app contributes a router from its own ``api.py``.
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from pilotage.core.api import install_error_handlers, token_or_session_auth
 
@@ -15,6 +15,21 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=token_or_session_auth(),
     docs_url="/docs",
+    # Swagger UI from django-ninja's own static files ("ninja" is in INSTALLED_APPS): no CDN,
+    # nothing inline, so the strict CSP holds.
+    docs=Swagger(settings={"persistAuthorization": False}),
+    description=(
+        "The Pilotage REST API. Authenticate with a personal access token created on your "
+        "account page (`Authorization: Bearer plt_...` or `X-API-Token: plt_...`); read-only "
+        "tokens are refused on POST/PUT/PATCH/DELETE. In the browser, the session works too, "
+        "with the CSRF token on unsafe methods.\n\n"
+        "Every list answers `{count, limit, offset, items}`; errors answer "
+        "`{detail, errors: [{field, message}]}` (400 rule broken, 401 not authenticated, "
+        "403 role not allowed or read-only token, 404 absent or outside your scope, "
+        "422 malformed parameter).\n\n"
+        "People, org units, sites and job roles are read-only here: the HRIS import is their "
+        "write path. See docs/api.md."
+    ),
 )
 install_error_handlers(api)
 
@@ -22,4 +37,5 @@ from pilotage.people.api import router as people_router  # noqa: E402
 
 api.add_router("/", people_router)
 
-urlpatterns = [api.urls[0]] if False else api.urls[0]  # noqa: SIM108
+# Included from config/urls.py: the "api" namespace lets ninja reverse its docs and schema.
+urlpatterns, app_name = api.urls[0], api.urls_namespace

@@ -113,4 +113,3 @@ def api_token_revoke(request: Request, pk: int) -> HttpResponse:
     if token.revoked_at is not None:
         return redirect("account")
     return render(request, "core/api_token_revoke.html", {"token": token})
-

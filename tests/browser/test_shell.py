@@ -1,0 +1,162 @@
+"""The shell in a real browser: login per persona, navigation, language switch, org chart,
+phone-sized screens and the keyboard.
+
+Labels are translated by the lead at the end, so these tests find things by URL, role,
+``lang`` and ``aria-*`` attributes rather than by English text — except strings that Django
+itself translates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.browser
+
+PEOPLE_READERS = {"dlm", "ld", "client_a", "client_b", "manager"}
+AUDIENCE_USERS = {"dlm", "ld", "client_a", "client_b"}
+PERSONAS = [
+    "dlm",
+    "ld",
+    "client_a",
+    "client_b",
+    "manager",
+    "learner",
+    "facilitator",
+    "approver_it",
+    "approver_purchasing",
+    "approver_finance",
+    "vendor_a",
+    "vendor_b",
+]
+
+
+def _nav_hrefs(page: Any) -> list[str]:
+    return page.eval_on_selector_all("#main-nav a", "links => links.map(a => a.getAttribute('href'))")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_logs_in_and_sees_only_their_areas(
+    persona: str, cast: Any, live_server: Any, page: Any, sign_in: Any
+) -> None:
+    user = cast.users[persona]
+    sign_in(user)
+
+    name = user.get_full_name()
+    assert name in page.inner_text("main h1")
+    assert page.inner_text(".user-link").strip() == name
+
+    hrefs = _nav_hrefs(page)
+    people = reverse("people:employee_list")
+    assert (people in hrefs) is (persona in PEOPLE_READERS), hrefs
+    assert (reverse("people:org_chart") in hrefs) is (persona in PEOPLE_READERS), hrefs
+    assert (reverse("people:audience_list") in hrefs) is (persona in AUDIENCE_USERS), hrefs
+    # Every area the menu offers opens for this persona (the menu never leads to a 403).
+    for href in hrefs:
+        response = page.request.get(f"{live_server.url}{href}", max_redirects=0)
+        assert response.status == 200, (persona, href, response.status)
+
+
+def test_wrong_password_stays_on_the_login_page(cast: Any, live_server: Any, page: Any) -> None:
+    page.goto(f"{live_server.url}/accounts/login/?next=/people/")
+    page.fill("input[name=username]", cast.dlm.email)
+    page.fill("input[name=password]", "not-the-password")
+    page.click("form button[type=submit].primary")
+    page.wait_for_selector(".form-errors[role=alert]")
+    assert page.url.startswith(f"{live_server.url}/accounts/login/")
+    # The next page is kept: logging in now lands on the people list.
+    page.fill("input[name=password]", "correct-horse-battery-42")
+    page.click("form button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/people/")
+
+
+def test_language_switch(cast: Any, live_server: Any, page: Any, sign_in: Any) -> None:
+    sign_in(cast.dlm)
+    html = page.locator("html")
+    assert html.get_attribute("lang") == "fr"
+    assert page.get_attribute(".lang-switch button[value=fr]", "aria-pressed") == "true"
+    assert page.get_attribute(".lang-switch button[value=en]", "aria-pressed") == "false"
+
+    page.click(".lang-switch button[value=en]")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.get_attribute(".lang-switch button[value=en]", "aria-pressed") == "true"
+    assert page.get_attribute(".lang-switch button[value=fr]", "aria-pressed") == "false"
+    assert page.url == f"{live_server.url}/"  # back where the switch was pressed
+    assert page.get_by_role("button", name="Log out").is_visible()
+
+    # Logged out, the choice is kept; Django's own strings follow it.
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{live_server.url}/accounts/login/")
+    assert html.get_attribute("lang") == "en"
+    assert page.inner_text("label[for=id_password]").startswith("Password")
+    page.click(".lang-switch button[value=fr]")
+    page.wait_for_function("document.documentElement.lang === 'fr'")
+    assert page.inner_text("label[for=id_password]").startswith("Mot de passe")
+
+
+def test_org_chart_tree_expands_and_links_to_the_filtered_people_list(
+    cast: Any, live_server: Any, page: Any, sign_in: Any
+) -> None:
+    sign_in(cast.dlm)
+    page.goto(f"{live_server.url}{reverse('people:org_chart')}")
+    tree = page.locator("ul.tree")
+    assert tree.is_visible()
+    assert tree.get_by_role("link", name="Groupe").is_visible()  # the root is open
+    commercial = tree.get_by_role("link", name="Commercial", exact=True).locator("xpath=ancestor::details[1]")
+    assert commercial.get_attribute("open") is None
+    nord = tree.get_by_role("link", name="Ventes Nord")
+    assert not nord.is_visible()
+
+    commercial.locator("> summary .meta").click()  # not the link inside the summary
+    assert commercial.get_attribute("open") is not None
+    nord.click()
+
+    page.wait_for_url(f"**/people/?org_unit={cast.unit_a1.pk}")
+    rows = page.locator("#people-table tbody")
+    for visible in ("Petit", "Roux", "Benali"):
+        assert rows.get_by_text(visible).count() == 1, visible
+    assert rows.get_by_text("Garnier").count() == 0  # Industrie, another unit
+    assert page.locator("#f-org").input_value() == str(cast.unit_a1.pk)
+
+
+def _no_horizontal_scroll(page: Any) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_phone_menu_by_keyboard_and_no_horizontal_scroll(cast: Any, live_server: Any, page: Any, sign_in: Any) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(cast.dlm)
+
+    nav = page.locator("#main-nav")
+    toggle = page.locator("[data-nav-toggle]")
+    assert toggle.is_visible()
+    assert not nav.is_visible()
+    for _ in range(10):  # Tab until the menu button has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.hasAttribute('data-nav-toggle')"):
+            break
+    else:
+        pytest.fail("the menu button is not reachable with Tab")
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert nav.is_visible()
+    assert nav.get_by_role("link").first.is_visible()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert not nav.is_visible()
+
+    for url in ("/", reverse("people:employee_list"), reverse("people:org_chart")):
+        page.goto(f"{live_server.url}{url}")
+        assert _no_horizontal_scroll(page) <= 360, url
+
+
+def test_skip_link_is_the_first_tab_stop(cast: Any, live_server: Any, page: Any, sign_in: Any) -> None:
+    sign_in(cast.learner)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.getAttribute('href')]")
+    assert focused == ["skip-link", "#main"]
+    assert page.locator(".skip-link").is_visible()  # shown when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
 
-from pilotage.core.api import install_error_handlers, token_or_session_auth
+from pilotage.core.api import install_error_handlers, token_or_session_auth, tokens_router
 
 api = NinjaAPI(
     title="Pilotage API",
@@ -37,6 +37,7 @@ from pilotage.people.api import router as people_router  # noqa: E402
 from pilotage.people.api_audiences import router as audiences_router  # noqa: E402
 
 api.add_router("/", people_router)
+api.add_router("/", tokens_router)
 api.add_router("/", audiences_router)
 
 # Included from config/urls.py: the "api" namespace lets ninja reverse its docs and schema.

@@ -9,6 +9,7 @@ that every list answers with the same envelope::
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -16,13 +17,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 from pydantic import create_model
 
+from pilotage.core import tokens
 from pilotage.core.errors import NotFound, PermissionDenied, PilotageError, ValidationFailed
 from pilotage.core.models import ApiToken
 
@@ -141,6 +143,40 @@ def paginate(queryset: QuerySet[Any], limit: int, offset: int, max_limit: int = 
         "offset": offset,
         "items": list(queryset[offset : offset + limit]),
     }
+
+
+# --- the user's own tokens ------------------------------------------------------------------
+# Listed and revoked here (a leaked key can be killed from a script); created only on the
+# account page, so that a token can never mint another one.
+
+tokens_router = Router(tags=["tokens"])
+
+
+class ApiTokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    scope: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    status: str
+
+    @staticmethod
+    def resolve_status(obj: ApiToken) -> str:
+        return tokens.api_token_status(obj)
+
+
+@tokens_router.get("/tokens", response=page_schema(ApiTokenOut), summary="Your personal access tokens")
+def token_list(request: HttpRequest, limit: int = limit_query(), offset: int = offset_query()) -> dict[str, Any]:
+    return paginate(tokens.api_token_list(user=request.user), limit, offset)
+
+
+@tokens_router.delete("/tokens/{token_id}", response=ApiTokenOut, summary="Revoke one of your tokens")
+def token_revoke(request: HttpRequest, token_id: int) -> ApiToken:
+    """Needs a read-write token (or the session). Someone else's token answers 404."""
+    return tokens.api_token_revoke(user=request.user, token_id=token_id)
 
 
 # --- errors -------------------------------------------------------------------------------

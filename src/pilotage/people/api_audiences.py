@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from pilotage.core.api import limit_query, offset_query, page_schema, paginate
 from pilotage.people import audiences, queries
@@ -102,30 +102,30 @@ def list_audiences(request: HttpRequest, limit: int = limit_query(), offset: int
 def create_audience(request: HttpRequest, payload: AudienceIn) -> Any:
     user = _require(request)
     audience = audiences.audience_create(actor=user, **payload.model_dump())
-    return 201, _out(audience)
+    return Status(201, _out(audience))
 
 
-@router.get("/audiences/{audience_id}", response=AudienceOut, summary="One audience")
+@router.get("/audiences/{int:audience_id}", response=AudienceOut, summary="One audience")
 def get_audience(request: HttpRequest, audience_id: int) -> Any:
     user = _require(request)
     return _out(queries.get_audience_for_user(user, audience_id))
 
 
-@router.put("/audiences/{audience_id}", response=AudienceOut, summary="Replace an audience")
+@router.put("/audiences/{int:audience_id}", response=AudienceOut, summary="Replace an audience")
 def update_audience(request: HttpRequest, audience_id: int, payload: AudienceIn) -> Any:
     user = _require(request)
     audience = queries.get_audience_for_user(user, audience_id)
     return _out(audiences.audience_update(actor=user, audience=audience, **payload.model_dump()))
 
 
-@router.delete("/audiences/{audience_id}", response={204: None}, summary="Delete an audience")
+@router.delete("/audiences/{int:audience_id}", response={204: None}, summary="Delete an audience")
 def delete_audience(request: HttpRequest, audience_id: int) -> Any:
     user = _require(request)
     audiences.audience_delete(actor=user, audience=queries.get_audience_for_user(user, audience_id))
-    return 204, None
+    return Status(204, None)
 
 
-@router.get("/audiences/{audience_id}/members", response=page_schema(EmployeeOut), summary="Members of an audience")
+@router.get("/audiences/{int:audience_id}/members", response=page_schema(EmployeeOut), summary="Members of an audience")
 def audience_members(
     request: HttpRequest, audience_id: int, limit: int = limit_query(20), offset: int = offset_query()
 ) -> Any:

@@ -28,7 +28,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -108,7 +108,7 @@ class _Checked:
         self.errors.setdefault(path, []).append(message)
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -167,7 +167,7 @@ def _rule_q(rule: Any, path: str, checked: _Checked) -> Q | None:
             % {"op": repr(operator), "field": name, "ops": ", ".join(FIELDS[name])},
         )
         return None
-    value = rule.get("value")
+    value: Any = rule.get("value")
     vpath = f"{path}.value"
 
     if name == "org_unit":
@@ -248,12 +248,12 @@ def _rule_q(rule: Any, path: str, checked: _Checked) -> Q | None:
         if not isinstance(value, dict):
             checked.add(vpath, _('Give {"key": ..., "value": ...} (or "values": [...] for "in").'))
             return None
-        key = value.get("key")
-        if not isinstance(key, str) or not ATTRIBUTE_KEY_RE.match(key):
+        attr_key = value.get("key")
+        if not isinstance(attr_key, str) or not ATTRIBUTE_KEY_RE.match(attr_key):
             checked.add(
                 f"{vpath}.key",
                 _("An attribute key is letters, digits and underscores, not starting with a digit; got %(key)s.")
-                % {"key": repr(key)},
+                % {"key": repr(attr_key)},
             )
             return None
         # The lookup is always spelt out, so a key named like a lookup ("in", "contains")
@@ -262,7 +262,7 @@ def _rule_q(rule: Any, path: str, checked: _Checked) -> Q | None:
             if "value" not in value or not _is_scalar(value["value"]):
                 checked.add(f"{vpath}.value", _("Give a text, number or true/false value."))
                 return None
-            return Q(**{f"attributes__{key}__exact": value["value"]})
+            return Q(**{f"attributes__{attr_key}__exact": value["value"]})
         values = value.get("values")
         if not isinstance(values, list) or not values or not all(_is_scalar(v) for v in values):
             checked.add(f"{vpath}.values", _("Give a non-empty list of text, number or true/false values."))
@@ -270,7 +270,7 @@ def _rule_q(rule: Any, path: str, checked: _Checked) -> Q | None:
         if len(values) > MAX_VALUES:
             checked.add(f"{vpath}.values", _("At most %(n)d values in one rule.") % {"n": MAX_VALUES})
             return None
-        return Q(**{f"attributes__{key}__in": values})
+        return Q(**{f"attributes__{attr_key}__in": values})
     # active
     if not isinstance(value, bool):
         checked.add(vpath, _("Give true or false."))
@@ -345,14 +345,14 @@ def _check_ids(checked: _Checked, user: Any) -> None:
     for kind, _path, ids in checked.id_refs:
         wanted.setdefault(kind, set()).update(ids)
     found: dict[str, set[int]] = {}
-    for kind, ids in wanted.items():
+    for kind, wanted_ids in wanted.items():
         if kind == "org_unit":
             base: QuerySet[Any] = queries.org_unit_list(user=user) if user is not None else OrgUnit.objects.all()
         elif kind == "manager":
             base = queries.employee_list(user=user) if user is not None else Employee.objects.all()
         else:
             base = _ID_MODELS[kind].objects.all()
-        found[kind] = set(base.filter(pk__in=ids).values_list("pk", flat=True))
+        found[kind] = set(base.filter(pk__in=wanted_ids).values_list("pk", flat=True))
     nouns = {"org_unit": _("org unit"), "site": _("site"), "job_role": _("job role"), "manager": _("employee")}
     for kind, path, ids in checked.id_refs:
         missing = [i for i in ids if i not in found[kind]]
@@ -441,14 +441,15 @@ def _collect_ids(node: Any, acc: dict[str, set[int]]) -> None:
             _collect_ids(child, acc)
         return
     name, value = node.get("field"), node.get("value")
-    if name in ("org_unit", "site", "job_role") and isinstance(value, list):
+    if isinstance(name, str) and name in ("org_unit", "site", "job_role") and isinstance(value, list):
         acc.setdefault(name, set()).update(v for v in value if _is_int(v))
     elif name == "manager" and _is_int(value):
         acc.setdefault("manager", set()).add(value)
 
 
 def _describe_rule(rule: dict[str, Any], names: dict[str, dict[int, str]]) -> str:
-    name, operator, value = rule.get("field"), rule.get("operator"), rule.get("value")
+    name, operator = rule.get("field"), rule.get("operator")
+    value: Any = rule.get("value")
     label = FIELD_LABELS.get(str(name), str(name))
 
     def listed(kind: str) -> str:

@@ -166,23 +166,23 @@ def resolve_columns(headers: list[str], mapping: dict[str, str] | None = None) -
     for key, wanted in mapping.items():
         if not wanted:
             continue
-        i = by_norm.get(normalize_header(wanted))
-        if i is None:
+        found = by_norm.get(normalize_header(wanted))
+        if found is None:
             errors.append(RowError(1, wanted, "mapped_column_missing", {"column": wanted, "field": key}))
             continue
         if key in FIELDS_BY_KEY:
-            index[key] = i
+            index[key] = found
         else:
-            attributes[normalize_header(key[len(ATTR_PREFIX) :])] = i
-        used.add(i)
+            attributes[normalize_header(key[len(ATTR_PREFIX) :])] = found
+        used.add(found)
     for spec in FIELDS:
         if spec.key in index or spec.key in mapping:
             continue  # mapped explicitly (an empty value means "not imported")
         for alias in (spec.key, *spec.aliases):
-            i = by_norm.get(alias)
-            if i is not None and i not in used:
-                index[spec.key] = i
-                used.add(i)
+            candidate = by_norm.get(alias)
+            if candidate is not None and candidate not in used:
+                index[spec.key] = candidate
+                used.add(candidate)
                 break
     for i, header in enumerate(headers):
         norm = normalize_header(header)
@@ -1182,10 +1182,10 @@ class _Writer:
         audit_updated: list[tuple[str, str, dict[str, Any]]] = []
         unchanged = 0
         for number, rec in ref.employees.items():
-            row = by_number.get(number)
+            file_row = by_number.get(number)
             new: dict[str, Any] = {}
-            if row is not None:
-                new = self._values(row, rec, unit_ids, role_ids, ids)
+            if file_row is not None:
+                new = self._values(file_row, rec, unit_ids, role_ids, ids)
             manager = manager_of(number)
             new_path = full[manager] if manager else ""
             changes: dict[str, Any] = {}
@@ -1198,7 +1198,7 @@ class _Writer:
             if new_path != rec.manager_path:
                 values["manager_path"] = new_path
             if not values:
-                if row is not None:
+                if file_row is not None:
                     unchanged += 1
                 continue
             obj = Employee(id=rec.id)

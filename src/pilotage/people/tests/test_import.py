@@ -303,7 +303,10 @@ def test_xlsx_import(cast: Any) -> None:
     import datetime as dt
 
     upload = xlsx_file(
-        [["Matricule", "Prénom", "Nom", "Date embauche", "Site"], [1234, "Xavier", "Lsx", dt.datetime(2022, 5, 3), "LYS"]]
+        [
+            ["Matricule", "Prénom", "Nom", "Date embauche", "Site"],
+            [1234, "Xavier", "Lsx", dt.date(2022, 5, 3), "LYS"],
+        ]
     )
     imp = imports.people_import_create(actor=cast.dlm, uploaded_file=upload)
     assert imp.summary["file"]["headers"][:3] == ["Matricule", "Prénom", "Nom"]
@@ -394,14 +397,15 @@ def test_web_flow_upload_check_and_import(cast: Any, login: Any, django_capture_
     imp.refresh_from_db()
     assert imp.status == PeopleImport.Status.DONE and imp.summary["result"]["created"] == 1
     page = client.get(reverse("people:import_detail", args=[imp.pk]))
-    assert b"Created" in page.content or b"cr" in page.content
+    assert page.context["result"]["created"] == 1
+    assert f'class="button" href="{reverse("people:employee_list")}"'.encode() in page.content
 
 
 def test_upload_error_is_shown_on_the_form(cast: Any, login: Any) -> None:
     client = login(cast.dlm)
     response = client.post(reverse("people:import_start"), {"file": SimpleUploadedFile("x.xlsx", b"nope")})
     assert response.status_code == 200
-    assert b"not a valid Excel" in response.content or b"Excel" in response.content
+    assert "zip" in " ".join(response.context["form"].errors["file"])
     assert PeopleImport.objects.count() == 0
 
 

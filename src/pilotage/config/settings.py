@@ -176,8 +176,9 @@ TASKS = {
     }
 }
 
-# E-mail (Django 6.1 "mailers"): the console by default, SMTP when EMAIL_BACKEND=smtp.
-EMAIL_BACKEND_NAME = env_str("EMAIL_BACKEND", "console")
+# E-mail (Django 6.1 "mailers"): the console in development, SMTP in production (whose
+# deploy check, mail.E001, refuses a development-only backend).
+EMAIL_BACKEND_NAME = env_str("EMAIL_BACKEND", "smtp" if PRODUCTION else "console")
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",

@@ -21,7 +21,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import CharField, Model, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from pilotage.core.audit import audit_record
 from pilotage.core.errors import ValidationFailed
@@ -446,10 +447,10 @@ class _Builder:
     def tree(self) -> list[tuple[Department, Direction, OrgUnit, list[tuple[OrgUnit, str, int]]]]:
         """Create the org units level by level; returns, per department, its teams (unit, site, size)."""
         root = OrgUnit(code="GRP", name=COMPANY_NAME)
-        _insert_level([root], parent_path="")
+        _insert_level([root], depth=0)
         self.units["GRP"] = root
         directions = [OrgUnit(code=d.code, name=d.name, parent=root) for d in DIRECTIONS]
-        _insert_level(directions)
+        _insert_level(directions, depth=1)
         plan: list[tuple[Department, Direction, OrgUnit, list[tuple[OrgUnit, str, int]]]] = []
         departments: list[OrgUnit] = []
         for direction, unit in zip(DIRECTIONS, directions, strict=True):
@@ -458,7 +459,7 @@ class _Builder:
                 dep_unit = OrgUnit(code=department.code, name=department.name, parent=unit)
                 departments.append(dep_unit)
                 plan.append((department, direction, dep_unit, []))
-        _insert_level(departments)
+        _insert_level(departments, depth=2)
         teams: list[OrgUnit] = []
         for department, direction, dep_unit, team_list in plan:
             self.units[department.code] = dep_unit
@@ -484,7 +485,7 @@ class _Builder:
                 )
                 teams.append(team)
                 team_list.append((team, site_code, size))
-        _insert_level(teams)
+        _insert_level(teams, depth=3)
         for _department, _direction, _dep, team_list in plan:
             for team, _site, _size in team_list:
                 self.units[team.code] = team
@@ -611,14 +612,17 @@ class _Builder:
         return created
 
 
-def _insert_level(units: list[OrgUnit], parent_path: str | None = None) -> None:
-    """Insert one level of the tree, then give each unit its materialised path and depth."""
-    OrgUnit.objects.bulk_create(units, batch_size=BATCH_SIZE)
+def _insert_level(units: list[OrgUnit], *, depth: int) -> None:
+    """Insert one level of the tree, then write every materialised path in one UPDATE."""
     for unit in units:
-        prefix = parent_path if parent_path is not None else (unit.parent.path if unit.parent else "")
-        unit.path = f"{prefix or '/'}{unit.pk}/"
-        unit.depth = unit.path.count("/") - 2
-    OrgUnit.objects.bulk_update(units, ["path", "depth"], batch_size=BATCH_SIZE)
+        unit.depth = depth
+    OrgUnit.objects.bulk_create(units, batch_size=BATCH_SIZE)
+    parent_path = Subquery(OrgUnit.objects.filter(pk=OuterRef("parent_id")).values("path")[:1])
+    level = OrgUnit.objects.filter(depth=depth, path="")
+    level.update(path=Concat(Coalesce(parent_path, Value("/")), Cast("pk", CharField()), Value("/")))
+    paths = dict(OrgUnit.objects.filter(depth=depth).values_list("pk", "path"))
+    for unit in units:
+        unit.path = paths[unit.pk]
 
 
 # --- Audiences -----------------------------------------------------------------------

@@ -6,6 +6,7 @@ Each case runs Django in a fresh subprocess: settings are read once per process.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -102,3 +103,14 @@ def test_development_generates_and_keeps_a_secret_key(tmp_path: Path) -> None:
     assert key_file.stat().st_mode & 0o777 == 0o600
     second = _run(["-c", PRINT_SECRET], tmp_path)
     assert second.stdout.split()[0] == key
+
+
+def test_every_variable_is_documented() -> None:
+    """Each variable settings.py reads appears in .env.example and in the README's table."""
+    settings_source = (ROOT / "src/pilotage/config/settings.py").read_text(encoding="utf-8")
+    names = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', settings_source))
+    assert {"SECRET_KEY", "DATABASE_URL", "EMAIL_HOST"} <= names
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not [n for n in names if f"# {n}=" not in example]
+    assert not [n for n in names if f"| `{n}`" not in readme]

@@ -93,6 +93,7 @@ def test_run_no_demo_leaves_the_database_empty(db: Any, monkeypatch: pytest.Monk
     call_command("run", "--no-demo", stdout=out)
     assert not Employee.objects.exists()
     assert "Demo logins" not in out.getvalue()
+    assert "pilotage createsuperuser" in out.getvalue()
 
 
 def test_run_reports_a_child_failure(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:

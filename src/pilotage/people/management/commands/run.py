@@ -23,6 +23,7 @@ from django.db import connection
 from pilotage.core.errors import ValidationFailed
 from pilotage.people import demo
 from pilotage.people.management.commands.demo import print_logins
+from pilotage.people.models import User
 
 STOP_TIMEOUT_SECONDS = 10.0
 
@@ -142,6 +143,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Pilotage: {url}"))
         self.stdout.write(f"Database: {database_label()}")
         print_logins(self)
+        if not User.objects.exists():
+            self.stdout.write("No login yet: create one with `pilotage createsuperuser` (or seed `pilotage demo`).")
         self.stdout.write(f"Ready in {time.monotonic() - started:.1f} s. Web server + task worker; Ctrl-C stops both.")
         self.stdout.write("")
         self.stdout.flush()

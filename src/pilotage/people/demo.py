@@ -23,6 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import CharField, Model, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils.translation import gettext as _
 
 from pilotage.core.audit import audit_record
 from pilotage.core.errors import ValidationFailed
@@ -351,7 +352,13 @@ class _Builder:
 
     def __init__(self, *, seed: int, size: str) -> None:
         if size not in SIZES:
-            raise ValidationFailed({"size": [f"Unknown size {size!r}: choose one of {', '.join(SIZES)}."]})
+            raise ValidationFailed(
+                {
+                    "size": [
+                        _("Unknown size %(size)r: choose one of %(sizes)s.") % {"size": size, "sizes": ", ".join(SIZES)}
+                    ]
+                }
+            )
         self.rng = random.Random(seed)
         self.target = SIZES[size]
         self.emails: set[str] = set()
@@ -715,10 +722,10 @@ def demo_company_create(*, actor: Any, seed: int = DEFAULT_SEED, size: str = "st
     Raises ``ValidationFailed`` in production or when the database already holds people or users.
     """
     if not demo_allowed():
-        raise ValidationFailed({"PILOTAGE_ENV": ["The demo company is never created when PILOTAGE_ENV=production."]})
+        raise ValidationFailed({"PILOTAGE_ENV": [_("The demo company is never created when PILOTAGE_ENV=production.")]})
     if not database_is_empty():
         raise ValidationFailed(
-            {"database": ["The database already holds people or users; the demo only fills an empty database."]}
+            {"database": [_("The database already holds people or users; the demo only fills an empty database.")]}
         )
     builder = _Builder(seed=seed, size=size)
     builder.reference_data()

@@ -132,7 +132,7 @@ def audience_members(
     """Member count and one page, limited to the members inside your own scope."""
     user = _require(request)
     audience = queries.get_audience_for_user(user, audience_id)
-    return paginate(audiences.audience_members(audience, user=user), limit, offset)
+    return paginate(audiences.audience_members(audience, user=user).select_related("manager"), limit, offset)
 
 
 @router.post("/audiences/preview", response=PreviewOut, summary="Count and preview unsaved rules")
@@ -141,7 +141,7 @@ def preview_audience(request: HttpRequest, payload: PreviewIn) -> Any:
     user = _require(request)
     qs = audiences.preview_members(
         rules=payload.rules, included_ids=payload.included_ids, excluded_ids=payload.excluded_ids, user=user
-    )
+    ).select_related("manager")
     return {
         "count": qs.count(),
         "items": list(qs[: audiences.PREVIEW_SIZE]),

@@ -95,6 +95,13 @@ def test_attribute_equals_and_in(cast: Any) -> None:
     assert match(group("and", rule("attribute", "equals", {"key": "contract", "value": "CDD"}))) == set()
     # A key spelt like a lookup is still a key.
     assert match(group("and", rule("attribute", "in", {"key": "in", "values": ["x"]}))) == set()
+    # Text matches a stored number by its text; JSON numbers and booleans match by type.
+    Employee.objects.filter(pk=cast.employees["client_a"].pk).update(attributes={"level": 3, "remote": True})
+    assert match(group("and", rule("attribute", "equals", {"key": "level", "value": "3"}))) == {"E006"}
+    assert match(group("and", rule("attribute", "in", {"key": "level", "values": ["2", "3"]}))) == {"E006"}
+    assert match(group("and", rule("attribute", "equals", {"key": "level", "value": 3}))) == {"E006"}
+    assert match(group("and", rule("attribute", "equals", {"key": "remote", "value": True}))) == {"E006"}
+    assert match(group("and", rule("attribute", "in", {"key": "level", "values": [1, 2]}))) == set()
 
 
 def test_active_rule_replaces_the_default(cast: Any) -> None:

@@ -148,7 +148,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Ready in {time.monotonic() - started:.1f} s. Web server + task worker; Ctrl-C stops both.")
         self.stdout.write("")
         self.stdout.flush()
-        connection.close()
+        if not connection.in_atomic_block:  # the parent holds no idle connection while it waits
+            connection.close()
         code = supervise(child_commands(host=host, port=port))
         if code:
             raise CommandError(f"A child process stopped with exit code {code}.", returncode=code)

@@ -132,7 +132,10 @@ def audience_members(
     """Member count and one page, limited to the members inside your own scope."""
     user = _require(request)
     audience = queries.get_audience_for_user(user, audience_id)
-    return paginate(audiences.audience_members(audience, user=user).select_related("manager"), limit, offset)
+    count, items = audiences.members_page(
+        audiences.audience_members(audience, user=user).select_related("manager"), limit=limit, offset=offset
+    )
+    return {"count": count, "limit": limit, "offset": offset, "items": items}
 
 
 @router.post("/audiences/preview", response=PreviewOut, summary="Count and preview unsaved rules")
@@ -142,8 +145,5 @@ def preview_audience(request: HttpRequest, payload: PreviewIn) -> Any:
     qs = audiences.preview_members(
         rules=payload.rules, included_ids=payload.included_ids, excluded_ids=payload.excluded_ids, user=user
     ).select_related("manager")
-    return {
-        "count": qs.count(),
-        "items": list(qs[: audiences.PREVIEW_SIZE]),
-        "rules_text": audiences.describe_rules(payload.rules),
-    }
+    count, items = audiences.members_page(qs)
+    return {"count": count, "items": items, "rules_text": audiences.describe_rules(payload.rules)}

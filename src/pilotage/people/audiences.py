@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from django.db import transaction
-from django.db.models import F, Func, Q, QuerySet, TextField
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
+from django.db.models.functions import Concat
 from django.db.models.lookups import Exact, In
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -452,6 +453,32 @@ def preview_members(
 ) -> QuerySet[Employee]:
     """Members of unsaved rules (the builder's live preview); validates like a save."""
     return _members(compile_rules(rules, user=user), list(included_ids), list(excluded_ids), user)
+
+
+# Below this many members a page is sorted after filtering; above, the name index serves it.
+SPARSE_MEMBERS = 2_000
+
+
+def order_members(qs: QuerySet[Employee], *, count: int) -> QuerySet[Employee]:
+    """Order members by name (last, first, id) in the way that is fast for ``count`` of them.
+
+    With a LIMIT, both databases like to walk the (last_name, first_name) index and test
+    each row until a page is full: quick when members are dense, but a walk through every
+    employee when few match (0.3-0.5 s at 100,000). Below ``SPARSE_MEMBERS`` the same order
+    is given as an expression no index can serve, so the few matches are filtered first,
+    then sorted. Pass the count you already have: ``count`` + a page stay two queries.
+    """
+    if count >= SPARSE_MEMBERS:
+        return qs.order_by("last_name", "first_name", "pk")
+    return qs.order_by(Concat("last_name", Value("")), Concat("first_name", Value("")), "pk")
+
+
+def members_page(qs: QuerySet[Employee], *, limit: int = PREVIEW_SIZE, offset: int = 0) -> tuple[int, list[Employee]]:
+    """The count and one page of a members queryset (two queries)."""
+    count = qs.count()
+    if offset >= count:
+        return count, []
+    return count, list(order_members(qs, count=count)[offset : offset + limit])
 
 
 # --------------------------------------------------------------------------- description

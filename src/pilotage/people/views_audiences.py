@@ -91,10 +91,13 @@ def audience_list(request: Request) -> HttpResponse:
 def audience_detail(request: Request, pk: int) -> HttpResponse:
     user = _require_audiences(request)
     audience = queries.get_audience_for_user(user, pk)
+    members = audiences.audience_members(audience, user=user)
+    count = members.count()
     table = Table(
         request,
-        audiences.audience_members(audience, user=user),
+        audiences.order_members(members, count=count),
         _member_columns(),
+        count=count,
         dom_id="member-table",
         caption=gettext_lazy("Members"),
         empty_text=gettext_lazy("Nobody matches this audience in your scope."),
@@ -184,10 +187,11 @@ class _Builder:
         if not ok and (self.rule_errors or any(n.errors for n in self.root.walk())):
             return {"valid": False}
         qs = audiences.preview_members(rules=rules, included_ids=inc, excluded_ids=exc, user=self.user)
+        count, members = audiences.members_page(qs)
         return {
             "valid": True,
-            "count": qs.count(),
-            "members": list(qs[: audiences.PREVIEW_SIZE]),
+            "count": count,
+            "members": members,
             "size": audiences.PREVIEW_SIZE,
             "rule_lines": _indented(audiences.describe_rules(rules)),
         }

@@ -504,3 +504,15 @@ def test_api_members_query_count(cast: Any, login: Any, django_assert_max_num_qu
     # session + user + roles + audience + count + page
     with django_assert_max_num_queries(7):
         assert api(client, "get", f"/audiences/{audience.pk}/members").json()["count"] == 5
+
+
+def test_sparse_and_dense_member_orders_agree(cast: Any, monkeypatch: Any) -> None:
+    audience = audience_create(actor=cast.dlm, name="All", rules=group("and", rule("active", "is", True)))
+    qs = audience_members(audience, user=cast.dlm)
+    sparse = [e.employee_number for e in audiences.order_members(qs, count=7)]
+    monkeypatch.setattr(audiences, "SPARSE_MEMBERS", 1)
+    dense = [e.employee_number for e in audiences.order_members(qs, count=7)]
+    # Benali, Durand, Garnier, Lefèvre, Martin, Petit, Roux
+    assert sparse == dense == ["E002", "E006", "E005", "E007", "E001", "E003", "E004"]
+    count, page = audiences.members_page(qs, limit=3, offset=1)
+    assert count == 7 and [e.last_name for e in page] == ["Durand", "Garnier", "Lefèvre"]

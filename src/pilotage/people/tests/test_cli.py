@@ -16,7 +16,8 @@ from pilotage.people.management.commands import run
 from pilotage.people.models import Employee
 
 
-def test_cli_dispatches_to_django_commands(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_dispatches_to_django_commands(db: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    # (db: the model checks ask SQLite whether it supports JSON fields.)
     cli.main(["check"])
     assert "System check identified no issues" in capsys.readouterr().out
 

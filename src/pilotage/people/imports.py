@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -30,7 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import EmailValidator
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -951,6 +952,97 @@ def validate_table(table: Table, *, mapping: dict[str, str] | None, progress: Pr
 # ---------------------------------------------------------------------------------------
 
 
+EMP_INSERT_FIELDS = (
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "manager",
+    "manager_path",
+    "org_unit",
+    "site",
+    "job_role",
+    "hire_date",
+    "language",
+    "active",
+    "attributes",
+    "created_at",
+    "updated_at",
+)
+EMP_AUDIT_NAMES = (
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "manager",
+    "",  # manager_path: derived, not audited
+    "org_unit",
+    "site",
+    "job_role",
+    "hire_date",
+    "language",
+    "active",
+    "attributes",
+)
+
+
+def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    ops = connection.ops
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: ops.adapt_json_value(value, encoder)
+    if isinstance(field, models.DateTimeField):
+        # The same "now" on every row: adapt it once.
+        return functools.lru_cache(maxsize=16)(ops.adapt_datetimefield_value)
+    if isinstance(field, models.DateField):
+        return ops.adapt_datefield_value
+    return None
+
+
+def _adapted(adapters: list[Callable[[Any], Any] | None], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [
+        tuple(a(v) if a is not None and v is not None else v for a, v in zip(adapters, row, strict=True))
+        for row in rows
+    ]
+
+
+def fast_insert(model: type[models.Model], names: Iterable[str], rows: list[tuple[Any, ...]]) -> None:
+    """INSERT many rows with ``executemany`` — the same SQL on SQLite and PostgreSQL.
+
+    Django's ``bulk_create`` spends about 90 % of an import's write compiling SQL in
+    Python (measured: ~10 k rows/s against ~140 k rows/s for executemany on SQLite);
+    the values here are already checked, so they are only adapted to the database.
+    """
+    fields = [model._meta.get_field(n) for n in names]
+    qn = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        qn(model._meta.db_table),
+        ", ".join(qn(f.column) for f in fields),  # type: ignore[union-attr]
+        ", ".join(["%s"] * len(fields)),
+    )
+    adapters = [_adapter(f) for f in fields]  # type: ignore[arg-type]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE):
+            cursor.executemany(sql, _adapted(adapters, rows[start : start + BATCH_SIZE]))
+
+
+def fast_update(model: type[models.Model], names: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """UPDATE rows by primary key with ``executemany``; each row is (values of ``names``…, pk).
+
+    ``bulk_update`` builds one CASE per field and batch, which SQLite evaluates row by row."""
+    fields = [model._meta.get_field(n) for n in names]
+    qn = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        qn(model._meta.db_table),
+        ", ".join(f"{qn(f.column)} = %s" for f in fields),  # type: ignore[union-attr]
+        qn(model._meta.pk.column),  # type: ignore[union-attr]
+    )
+    adapters = [*(_adapter(f) for f in fields), None]  # type: ignore[arg-type]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE):
+            cursor.executemany(sql, _adapted(adapters, rows[start : start + BATCH_SIZE]))
+
+
 def _paths(
     nodes: Iterable[str],
     parent_of: Callable[[str], str | None],
@@ -1144,41 +1236,45 @@ class _Writer:
 
         audit_created: list[tuple[str, str, dict[str, Any]]] = []
         for lvl in sorted(by_level):
-            objs: list[Employee] = []
+            values_rows: list[tuple[Any, ...]] = []
             for number in by_level[lvl]:
                 row = by_number[number]
                 manager = manager_of(number)
-                manager_path = ""
-                if manager is not None:
-                    manager_path = _paths([manager], manager_of, ids, full)[manager]
-                attrs = {k: v for k, v in row.attributes.items() if v}
-                objs.append(
-                    Employee(
-                        employee_number=number,
-                        first_name=row.first_name,
-                        last_name=row.last_name,
-                        email=row.email,
-                        manager_id=ids[manager] if manager else None,
-                        manager_path=manager_path,
-                        org_unit_id=unit_ids[row.unit] if row.unit else None,
-                        site_id=ref.sites[row.site] if row.site else None,
-                        job_role_id=role_ids[row.role] if row.role else None,
-                        hire_date=row.hire_date,
-                        language=row.language or Language.FR,
-                        active=row.active,
-                        attributes=attrs,
-                        created_at=self.now,
+                manager_path = _paths([manager], manager_of, ids, full)[manager] if manager is not None else ""
+                values_rows.append(
+                    (
+                        number,
+                        row.first_name,
+                        row.last_name,
+                        row.email,
+                        ids[manager] if manager else None,
+                        manager_path,
+                        unit_ids[row.unit] if row.unit else None,
+                        ref.sites[row.site] if row.site else None,
+                        role_ids[row.role] if row.role else None,
+                        row.hire_date,
+                        row.language or str(Language.FR.value),
+                        row.active,
+                        {k: v for k, v in row.attributes.items() if v},
+                        self.now,
+                        self.now,
                     )
                 )
-            Employee.objects.bulk_create(objs, batch_size=BATCH_SIZE)
-            for obj in objs:
-                ids[obj.employee_number] = obj.pk
-                audit_created.append((str(obj.pk), obj.full_name, _created_changes(obj)))
+            fast_insert(Employee, EMP_INSERT_FIELDS, values_rows)
+            numbers = by_level[lvl]
+            for start in range(0, len(numbers), BATCH_SIZE):
+                ids.update(
+                    Employee.objects.filter(employee_number__in=numbers[start : start + BATCH_SIZE]).values_list(
+                        "employee_number", "id"
+                    )
+                )
+            for values in values_rows:
+                audit_created.append((str(ids[values[0]]), f"{values[1]} {values[2]}", _created_changes(values)))
         audit_bulk(actor=self.actor, action="create", object_type="people.employee", rows=audit_created, note=self.note)
 
         # Existing employees: changed fields, and management chains that moved.
         _paths(list(ids), manager_of, ids, full)
-        updates: dict[tuple[str, ...], list[Employee]] = {}
+        updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         audit_updated: list[tuple[str, str, dict[str, Any]]] = []
         unchanged = 0
         for number, rec in ref.employees.items():
@@ -1201,11 +1297,8 @@ class _Writer:
                 if file_row is not None:
                     unchanged += 1
                 continue
-            obj = Employee(id=rec.id)
-            for name, value in values.items():
-                setattr(obj, name, value)
-            obj.updated_at = self.now
-            updates.setdefault(tuple(sorted(values)), []).append(obj)
+            names = tuple(sorted(values))
+            updates.setdefault(names, []).append((*(values[n] for n in names), self.now, rec.id))
             if changes:
                 audit_updated.append(
                     (
@@ -1214,9 +1307,8 @@ class _Writer:
                         changes,
                     )
                 )
-        for names, objs in updates.items():
-            fields = [n.removesuffix("_id") if n.endswith("_id") else n for n in names]
-            Employee.objects.bulk_update(objs, [*fields, "updated_at"], batch_size=BATCH_SIZE)
+        for names, rows in updates.items():
+            fast_update(Employee, [*(n.removesuffix("_id") for n in names), "updated_at"], rows)
         audit_bulk(actor=self.actor, action="update", object_type="people.employee", rows=audit_updated, note=self.note)
         self.summary.update(
             created=len(audit_created),
@@ -1271,26 +1363,13 @@ class _Writer:
         return len(gone)
 
 
-def _created_changes(obj: Employee) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
-    for name in (
-        "employee_number",
-        "first_name",
-        "last_name",
-        "email",
-        "manager_id",
-        "org_unit_id",
-        "site_id",
-        "job_role_id",
-        "hire_date",
-        "language",
-        "active",
-        "attributes",
-    ):
-        value = getattr(obj, name)
-        if value not in (None, "", {}):
-            changes[name.removesuffix("_id")] = [None, _plain(value)]
-    return changes
+def _created_changes(values: tuple[Any, ...]) -> dict[str, Any]:
+    """The audit changes of a created employee, from its ``EMP_INSERT_FIELDS`` values."""
+    return {
+        name: [None, _plain(value)]
+        for name, value in zip(EMP_AUDIT_NAMES, values, strict=False)
+        if name and value is not None and value != "" and value != {}
+    }
 
 
 # ---------------------------------------------------------------------------------------

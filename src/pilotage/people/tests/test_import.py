@@ -452,3 +452,12 @@ def test_cli_refuses_a_non_dlm_actor(cast: Any, tmp_path: Any) -> None:
     path.write_text(HEADER + "\nC1;Cli;Ok;;;;;;;;;;\n", encoding="utf-8")
     with pytest.raises(CommandError):
         call_command("import-people", str(path), "--as", cast.learner.email)
+
+
+def test_runs_on_the_configured_database(db: Any) -> None:
+    import os
+
+    from django.db import connection
+
+    expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    assert connection.vendor == expected

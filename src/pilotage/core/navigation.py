@@ -42,8 +42,10 @@ def entries_for(request: HttpRequest) -> list[dict[str, Any]]:
     for entry in sorted(_ENTRIES.values(), key=lambda e: e.order):
         if not entry.visible(user):
             continue
-        url = entry.url()
-        items.append(
-            {"key": entry.key, "label": entry.label, "url": url, "active": path.startswith(url) and url != "/"}
-        )
+        items.append({"key": entry.key, "label": entry.label, "url": entry.url(), "active": False})
+    # The area whose URL is the longest prefix of the current path is the active one
+    # ("/people/org/" is the org chart, not the people list).
+    matches = [item for item in items if item["url"] != "/" and path.startswith(item["url"])]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return items

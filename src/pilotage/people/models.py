@@ -124,6 +124,8 @@ class Employee(TimeStampedModel):
             models.Index(fields=["job_role"]),
             models.Index(fields=["hire_date"]),
             models.Index(fields=["last_name", "first_name"]),
+            # Audience members and people lists: active people in name order, first page fast.
+            models.Index(fields=["active", "last_name", "first_name", "id"], name="people_empl_active_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from conftest import Cast, build_cast
+from django.conf import settings
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -335,16 +336,28 @@ def test_every_row_names_a_url() -> None:
 # --- the requests ------------------------------------------------------------------------------
 
 
+@dataclass
+class MatrixCast:
+    cast: Cast
+    sessions: dict[str, str]  # persona → session key, signed in once for the whole module
+
+
 @pytest.fixture(scope="module")
-def matrix_cast(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Cast]:
+def matrix_cast(django_db_setup: Any, django_db_blocker: Any) -> Iterator[MatrixCast]:
     """One cast for the whole module, like ``setUpTestData``: each test runs in a savepoint
-    inside this transaction, so what a request changes is rolled back after it."""
+    inside this transaction, so what a request changes (a session ended, a row deleted) is
+    rolled back after it. Each persona's session is opened once, here."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         cast = build_cast()
+        sessions = {}
+        for username, user in cast.users.items():
+            client = Client()
+            client.force_login(user)
+            sessions[username] = client.cookies[settings.SESSION_COOKIE_NAME].value
     try:
-        yield cast
+        yield MatrixCast(cast, sessions)
     finally:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
@@ -365,12 +378,12 @@ CASES = [pytest.param(row, persona, id=f"{row.label} | {persona}") for row in RO
 
 
 @pytest.mark.parametrize(("row", "persona"), CASES)
-def test_matrix(row: Row, persona: str, matrix_cast: Cast, db: Any, client: Client) -> None:
+def test_matrix(row: Row, persona: str, matrix_cast: MatrixCast, db: Any, client: Client) -> None:
     username = PERSONAS[persona]
-    user = matrix_cast.users[username] if username else None
-    if user is not None:
-        client.force_login(user)
-    target = TARGETS[row.target](matrix_cast, user)
+    user = matrix_cast.cast.users[username] if username else None
+    if username is not None:
+        client.cookies[settings.SESSION_COOKIE_NAME] = matrix_cast.sessions[username]
+    target = TARGETS[row.target](matrix_cast.cast, user)
     url = reverse(row.name, kwargs=target.kwargs or None)
     api = url.startswith("/api/")
 
@@ -396,5 +409,5 @@ def test_matrix(row: Row, persona: str, matrix_cast: Cast, db: Any, client: Clie
 PUBLIC_REDIRECTS = {"logout", "password_reset", "set_language"}
 
 
-def test_the_matrix_covers_every_persona_of_the_cast(matrix_cast: Cast, db: Any) -> None:
-    assert set(matrix_cast.users) == {u for u in PERSONAS.values() if u}
+def test_the_matrix_covers_every_persona_of_the_cast(matrix_cast: MatrixCast, db: Any) -> None:
+    assert set(matrix_cast.cast.users) == {u for u in PERSONAS.values() if u}

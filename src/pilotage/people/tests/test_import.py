@@ -461,3 +461,24 @@ def test_runs_on_the_configured_database(db: Any) -> None:
 
     expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     assert connection.vendor == expected
+
+
+def test_check_again_after_fixing_pilotage(cast: Any, login: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from pilotage.people.models import Site
+
+    imp, report = check(cast, ["N1;Ana;A;;;;;;NEW;;;;"])
+    assert [e.code for e in report.errors] == ["unknown_site"]
+    Site.objects.create(code="NEW", name="New site", country="FR", city="Nantes")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(cast.dlm).post(reverse("people:import_recheck", args=[imp.pk]))
+    assert response.status_code == 302
+    imp.refresh_from_db()
+    assert imp.status == PeopleImport.Status.VALIDATED and imp.error_count == 0
+
+
+def test_error_pages_paginate_with_an_htmx_partial(cast: Any, login: Any) -> None:
+    imp, _report = check(cast, [f"B{i};Bad;Mail;nope{i};;;;;;;;;" for i in range(150)])
+    client = login(cast.dlm)
+    page = client.get(reverse("people:import_detail", args=[imp.pk]), {"page": 2}, headers={"HX-Request": "true"})
+    assert page.status_code == 200
+    assert b"<html" not in page.content and b"nope149" in page.content

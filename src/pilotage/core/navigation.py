@@ -45,7 +45,7 @@ def entries_for(request: HttpRequest) -> list[dict[str, Any]]:
         items.append({"key": entry.key, "label": entry.label, "url": entry.url(), "active": False})
     # The area whose URL is the longest prefix of the current path is the active one
     # ("/people/org/" is the org chart, not the people list).
-    matches = [item for item in items if item["url"] != "/" and path.startswith(item["url"])]
+    matches = [item for item in items if item["url"] != "/" and path.startswith(str(item["url"]))]
     if matches:
-        max(matches, key=lambda item: len(item["url"]))["active"] = True
+        max(matches, key=lambda item: len(str(item["url"])))["active"] = True
     return items

@@ -16,10 +16,17 @@ class PeopleConfig(AppConfig):
         )
         navigation.register("org", _("Org chart"), "people:org_chart", order=11, visible=permissions.can_read_people)
         navigation.register(
-            "admin_users", _("Users and roles"), "people:admin_user_list", order=80, visible=permissions.can_manage_people
+            "admin_users",
+            _("Users and roles"),
+            "people:admin_user_list",
+            order=80,
+            visible=permissions.can_manage_people,
         )
         navigation.register(
             "admin_org_units", _("Org units"), "people:admin_org_units", order=81, visible=permissions.can_manage_people
+        )
+        navigation.register(
+            "people_import", _("HRIS import"), "people:import_start", order=82, visible=permissions.can_manage_people
         )
         navigation.register(
             "audiences", _("Audiences"), "people:audience_list", order=12, visible=permissions.can_use_audiences

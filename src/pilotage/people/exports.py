@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -38,32 +38,8 @@ CHUNK = 2000
 
 
 def filtered_employee_list(*, user: Any, params: QueryDict) -> QuerySet[Employee]:
-    """The scoped people list with the filters of the list page (q, org_unit, site,
-    job_role, active) — the same query string gives the same people."""
-    qs = queries.employee_list(user=user)
-    q = params.get("q", "").strip()
-    if q:
-        qs = qs.filter(
-            Q(last_name__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(email__icontains=q)
-            | Q(employee_number__iexact=q)
-        )
-    org_unit = params.get("org_unit", "")
-    if org_unit.isdigit():
-        unit = queries.org_unit_list(user=user).filter(pk=org_unit).first()
-        if unit is not None:
-            qs = qs.filter(org_unit__path__startswith=unit.path)
-    site = params.get("site", "")
-    if site.isdigit():
-        qs = qs.filter(site_id=int(site))
-    job_role = params.get("job_role", "")
-    if job_role.isdigit():
-        qs = qs.filter(job_role_id=int(job_role))
-    active = params.get("active", "1")
-    if active in {"1", "0"}:
-        qs = qs.filter(active=active == "1")
-    return qs.order_by("last_name", "first_name", "pk")
+    """The people of the list page for this query string, in name order."""
+    return queries.employee_search(user=user, params=params).order_by("last_name", "first_name", "pk")
 
 
 def row_values(e: Employee) -> list[Any]:

@@ -6,6 +6,7 @@ Anything outside the returned queryset answers 404.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -109,3 +110,33 @@ def get_audience_for_user(user: Any, pk: int) -> Audience:
         return audience_list(user=user).get(pk=pk)
     except (Audience.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def employee_search(*, user: Any, params: Mapping[str, str]) -> QuerySet[Employee]:
+    """The scoped people list with the filters of the list page (q, org_unit, site, job_role,
+    active): the page, its exports and anything else given the same query string see the
+    same people."""
+    qs = employee_list(user=user)
+    q = (params.get("q") or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(last_name__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(email__icontains=q)
+            | Q(employee_number__iexact=q)
+        )
+    org_unit = params.get("org_unit") or ""
+    if org_unit.isdigit():
+        unit = org_unit_list(user=user).filter(pk=int(org_unit)).first()
+        if unit is not None:
+            qs = qs.filter(org_unit__path__startswith=unit.path)
+    site = params.get("site") or ""
+    if site.isdigit():
+        qs = qs.filter(site_id=int(site))
+    job_role = params.get("job_role") or ""
+    if job_role.isdigit():
+        qs = qs.filter(job_role_id=int(job_role))
+    active = params.get("active") or "1"
+    if active in {"1", "0"}:
+        qs = qs.filter(active=active == "1")
+    return qs

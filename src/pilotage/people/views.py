@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,31 +25,10 @@ def _require_people_reader(request: Request) -> None:
 @login_required
 def employee_list(request: Request) -> HttpResponse:
     _require_people_reader(request)
-    qs = queries.employee_list(user=request.user)
+    qs = queries.employee_search(user=request.user, params=request.GET)
     q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(
-            Q(last_name__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(email__icontains=q)
-            | Q(employee_number__iexact=q)
-        )
-    filters = {
-        "org_unit": request.GET.get("org_unit", ""),
-        "site": request.GET.get("site", ""),
-        "job_role": request.GET.get("job_role", ""),
-        "active": request.GET.get("active", "1"),
-    }
-    if filters["org_unit"].isdigit():
-        unit = queries.org_unit_list(user=request.user).filter(pk=filters["org_unit"]).first()
-        if unit is not None:
-            qs = qs.filter(org_unit__path__startswith=unit.path)
-    if filters["site"].isdigit():
-        qs = qs.filter(site_id=int(filters["site"]))
-    if filters["job_role"].isdigit():
-        qs = qs.filter(job_role_id=int(filters["job_role"]))
-    if filters["active"] in {"1", "0"}:
-        qs = qs.filter(active=filters["active"] == "1")
+    filters = {key: request.GET.get(key, "") for key in ("org_unit", "site", "job_role")}
+    filters["active"] = request.GET.get("active", "1")
     table = Table(
         request,
         qs,

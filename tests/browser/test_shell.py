@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import PASSWORD
 from django.urls import reverse
 
 pytestmark = pytest.mark.browser
@@ -83,7 +84,7 @@ def test_wrong_password_stays_on_the_login_page(cast: Any, live_server: Any, pag
     page.wait_for_selector(".form-errors[role=alert]")
     assert page.url.startswith(f"{live_server.url}/accounts/login/")
     # The next page is kept: logging in now lands on the people list.
-    page.fill("input[name=password]", "correct-horse-battery-42")
+    page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit].primary")
     page.wait_for_url(f"{live_server.url}/people/")
 

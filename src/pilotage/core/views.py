@@ -25,11 +25,24 @@ class LoginView(auth_views.LoginView):
 
     redirect_authenticated_user = True
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        if "data" in kwargs:
+            # E-mail addresses are stored in lower case: "Claire.Martin@…" is the same login.
+            data = kwargs["data"].copy()
+            data["username"] = data.get("username", "").strip().lower()
+            kwargs["data"] = data
+        return kwargs
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = request.POST.get("username", "")
         address = client_address(request)
         if is_throttled(username, address):
-            form = self.get_form()
+            # Bound without the password, so that the form does not check it: a throttled
+            # attempt costs no password hash and tells nothing.
+            data = request.POST.copy()
+            data["password"] = ""
+            form = self.get_form_class()(request, data=data)
             form.errors.clear()
             form.add_error(None, _("Too many failed attempts. Please wait a few minutes and try again."))
             return self.render_to_response(self.get_context_data(form=form), status=429)

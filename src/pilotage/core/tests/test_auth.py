@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from conftest import PASSWORD
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -45,6 +46,12 @@ def test_login_with_the_right_password_goes_home(cast: Any, client: Client) -> N
     response = _attempt(client, cast.dlm.email, PASSWORD)
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
+    assert _logged_in(client)
+
+
+def test_login_ignores_the_case_and_spaces_of_the_address(cast: Any, client: Client) -> None:
+    response = _attempt(client, "  DLM@Example.COM ", PASSWORD)
+    assert response.status_code == 302
     assert _logged_in(client)
 
 
@@ -78,6 +85,24 @@ def test_five_failures_lock_the_account_even_with_the_right_password(cast: Any, 
     assert not _logged_in(client)
     # Another spelling of the same account is the same account.
     assert _attempt(client, cast.dlm.email.upper(), PASSWORD).status_code == 429
+
+
+def test_a_throttled_attempt_does_not_check_the_password(cast: Any, client: Client) -> None:
+    for _ in range(settings.LOGIN_THROTTLE_FAILURES):
+        _attempt(client, cast.dlm.email, "wrong-password")
+    checked: list[Any] = []
+
+    def on_failure(sender: Any, credentials: Any, **kwargs: Any) -> None:
+        checked.append(credentials)
+
+    user_login_failed.connect(on_failure)
+    try:
+        assert _attempt(client, cast.dlm.email, "another-guess").status_code == 429
+    finally:
+        user_login_failed.disconnect(on_failure)
+    assert checked == []  # the throttle answered before any password hashing
+    # Nor is the throttled attempt counted: the lock does not grow while it holds.
+    assert LoginFailure.objects.filter(username=cast.dlm.email).count() == settings.LOGIN_THROTTLE_FAILURES
 
 
 def test_a_locked_account_does_not_lock_the_others(cast: Any, client: Client) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,7 +16,7 @@ from pilotage.core.audit import history_for
 from pilotage.core.tables import Column, Table
 from pilotage.core.web import Request
 from pilotage.people import queries
-from pilotage.people.models import Employee, JobRole
+from pilotage.people.models import Employee, JobRole, OrgUnit
 from pilotage.people.permissions import can_read_people
 
 
@@ -91,19 +94,27 @@ def _manager_chain(request: Request, employee: Employee) -> list[Employee]:
 def org_chart(request: Request) -> HttpResponse:
     _require_people_reader(request)
     units = list(queries.org_unit_list(user=request.user).order_by("path"))
+    # Direct headcount per unit in one GROUP BY (order_by() drops the default name
+    # ordering, which would otherwise split the groups).
     counts = dict(
         queries.employee_list(user=request.user, include_inactive=False)
+        .order_by()
         .values_list("org_unit_id")
-        .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
+        .annotate(n=Count("id"))
     )
-    by_parent: dict[int | None, list] = {}
-    ids = {u.pk for u in units}
+    by_parent: dict[int | None, list[OrgUnit]] = {}
+    by_id = {u.pk: u for u in units}
     for unit in units:
         unit.headcount = counts.get(unit.pk, 0)  # type: ignore[attr-defined]
-        parent = unit.parent_id if unit.parent_id in ids else None
+        unit.total = unit.headcount  # type: ignore[attr-defined]
+        parent = unit.parent_id if unit.parent_id in by_id else None
         by_parent.setdefault(parent, []).append(unit)
+    # Totals of whole subtrees: add each unit to its parent, deepest units first.
+    for unit in sorted(units, key=lambda u: -u.depth):
+        if unit.parent_id in by_id:
+            by_id[unit.parent_id].total += unit.total  # type: ignore[attr-defined]
 
-    def build(parent: int | None) -> list[dict]:
+    def build(parent: int | None) -> list[dict[str, Any]]:
         return [{"unit": u, "children": build(u.pk)} for u in by_parent.get(parent, [])]
 
     return render(request, "people/org_chart.html", {"tree": build(None), "unit_count": len(units)})

@@ -128,3 +128,12 @@ def test_admin_create_user_unknown_employee(cast: Any, login: Any) -> None:
     )
     assert response.status_code == 200
     assert response.context["form"].errors["employee_number"]
+
+
+def test_org_chart_counts_whole_subtrees(cast: Any, login: Any) -> None:
+    tree = login(cast.dlm).get("/people/org/").context["tree"]
+    root = tree[0]
+    assert root["unit"].total == 7  # every active employee
+    assert root["unit"].headcount == 1  # the boss alone sits at the top
+    commercial = next(n for n in root["children"] if n["unit"].code == "COM")
+    assert (commercial["unit"].headcount, commercial["unit"].total) == (1, 4)

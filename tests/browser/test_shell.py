@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from conftest import PASSWORD
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 pytestmark = pytest.mark.browser
 
@@ -95,6 +97,9 @@ def test_language_switch(cast: Any, live_server: Any, page: Any, sign_in: Any) -
     assert html.get_attribute("lang") == "fr"
     assert page.get_attribute(".lang-switch button[value=fr]", "aria-pressed") == "true"
     assert page.get_attribute(".lang-switch button[value=en]", "aria-pressed") == "false"
+    logout = page.locator("form[action='/accounts/logout/'] button")
+    with translation.override("fr"):
+        assert logout.inner_text() == gettext("Log out")  # "Déconnexion" once the catalogue has it
 
     page.click(".lang-switch button[value=en]")
     page.wait_for_function("document.documentElement.lang === 'en'")

@@ -374,6 +374,9 @@ def _request(client: Client, method: str, url: str, target: Target, api: bool) -
     return client.generic(method, url)
 
 
+# Rows whose 302 for an anonymous visitor is the page's own redirect, not "log in first".
+PUBLIC_REDIRECTS = {"logout", "password_reset", "set_language"}
+
 CASES = [pytest.param(row, persona, id=f"{row.label} | {persona}") for row in ROWS for persona in PERSONAS]
 
 
@@ -403,10 +406,6 @@ def test_matrix(row: Row, persona: str, matrix_cast: MatrixCast, db: Any, client
             assert not location.startswith(reverse("login")) or row.name in {"logout"}, (
                 f"{username} was sent to the login page: a signed-in persona is refused with 403/404"
             )
-
-
-# Rows whose 302 for an anonymous visitor is the page's own redirect, not "log in first".
-PUBLIC_REDIRECTS = {"logout", "password_reset", "set_language"}
 
 
 def test_the_matrix_covers_every_persona_of_the_cast(matrix_cast: MatrixCast, db: Any) -> None:

@@ -101,9 +101,9 @@ people:import_start                 POST   -             302  200 403 403 403 40
 people:import_detail                GET    import        302  200 403 403 403 403 403 403 403 403 403 403 403 403
 people:import_detail                GET    import_gone   302  404 403 403 403 403 403 403 403 403 403 403 403 403
 people:import_mapping               GET    import        302  200 403 403 403 403 403 403 403 403 403 403 403 403
-people:import_apply                 GET    import        405  405 405 405 405 405 405 405 405 405 405 405 405 405
+people:import_apply                 GET    import        302  405 405 405 405 405 405 405 405 405 405 405 405 405
 people:import_apply                 POST   import        302  302 403 403 403 403 403 403 403 403 403 403 403 403
-people:import_recheck               GET    import        405  405 405 405 405 405 405 405 405 405 405 405 405 405
+people:import_recheck               GET    import        302  405 405 405 405 405 405 405 405 405 405 405 405 405
 people:import_recheck               POST   import        302  302 403 403 403 403 403 403 403 403 403 403 403 403
 people:people_export_csv            GET    -             302  200 200 200 200 200 403 403 403 403 403 403 403 403
 people:people_export_xlsx           GET    -             302  200 200 200 200 200 403 403 403 403 403 403 403 403
@@ -130,7 +130,7 @@ api:people_list                     GET    -             401  200 200 200 200 20
 api:people_detail                   GET    api_learner   401  200 200 200 404 200 200 404 404 404 404 404 404 404
 api:people_detail                   GET    api_tech      401  200 200 404 200 404 404 404 404 404 404 404 404 404
 api:org_unit_list                   GET    -             401  200 200 200 200 200 403 403 403 403 403 403 403 403
-api:org_unit_detail                 GET    api_unit_a1   401  200 200 200 404 404 403 403 403 403 403 403 403 403
+api:org_unit_detail                 GET    api_unit_a1   401  200 200 200 404 200 403 403 403 403 403 403 403 403
 api:site_list                       GET    -             401  200 200 200 200 200 403 403 403 403 403 403 403 403
 api:job_role_list                   GET    -             401  200 200 200 200 200 403 403 403 403 403 403 403 403
 api:token_list                      GET    -             401  200 200 200 200 200 200 200 200 200 200 200 200 200

@@ -80,7 +80,12 @@ def org_unit_list(*, user: Any) -> QuerySet[OrgUnit]:
         if role in roles:
             ids += scope_org_unit_ids(user, role)
     paths = list(OrgUnit.objects.filter(pk__in=ids).values_list("path", flat=True))
-    return qs.filter(subtree_q(paths, field="path"))
+    q = subtree_q(paths, field="path")
+    if Role.MANAGER in roles and user.employee_id:
+        # A manager also sees the units where their team (at any depth) and they themselves sit.
+        team = Employee.objects.filter(Q(manager_path__contains=f"/{user.employee_id}/") | Q(pk=user.employee_id))
+        q |= Q(pk__in=team.values("org_unit_id"))
+    return qs.filter(q)
 
 
 def get_org_unit_for_user(user: Any, pk: int) -> OrgUnit:

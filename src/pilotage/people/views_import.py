@@ -210,8 +210,8 @@ def import_detail(request: Request, pk: int) -> HttpResponse:
     return render(request, "people/import_detail.html", context)
 
 
-@require_POST
 @login_required
+@require_POST
 def import_apply(request: Request, pk: int) -> HttpResponse:
     """Start the import: everything (only when no row is bad) or only the valid rows."""
     _require_importer(request)
@@ -224,8 +224,8 @@ def import_apply(request: Request, pk: int) -> HttpResponse:
     return redirect("people:import_detail", imp.pk)
 
 
-@require_POST
 @login_required
+@require_POST
 def import_recheck(request: Request, pk: int) -> HttpResponse:
     """Run the dry run again (after fixing a site or a job role in Pilotage, say)."""
     _require_importer(request)

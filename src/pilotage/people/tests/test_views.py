@@ -137,3 +137,10 @@ def test_org_chart_counts_whole_subtrees(cast: Any, login: Any) -> None:
     assert root["unit"].headcount == 1  # the boss alone sits at the top
     commercial = next(n for n in root["children"] if n["unit"].code == "COM")
     assert (commercial["unit"].headcount, commercial["unit"].total) == (1, 4)
+
+
+def test_manager_org_chart_shows_the_units_of_their_team(cast: Any, login: Any) -> None:
+    response = login(cast.manager).get("/people/org/")
+    assert response.status_code == 200
+    assert [node["unit"].code for node in response.context["tree"]] == ["COM-N"]
+    assert response.context["tree"][0]["unit"].total == 3

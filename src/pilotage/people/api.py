@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
 
@@ -79,12 +79,7 @@ def people_list(
     qs: QuerySet[Employee] = queries.employee_list(user=request.user)
     q = q.strip()
     if q:
-        qs = qs.filter(
-            Q(last_name__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(email__icontains=q)
-            | Q(employee_number__iexact=q)
-        )
+        qs = qs.filter(queries.employee_text_q(q))
     if org_unit is not None:
         unit = queries.org_unit_list(user=request.user).filter(pk=org_unit).only("path").first()
         if unit is None:

@@ -117,6 +117,16 @@ def get_audience_for_user(user: Any, pk: int) -> Audience:
         raise Http404 from None
 
 
+def employee_text_q(text: str) -> Q:
+    """The free-text search of people: names and e-mail contain it, or the number is it."""
+    return (
+        Q(last_name__icontains=text)
+        | Q(first_name__icontains=text)
+        | Q(email__icontains=text)
+        | Q(employee_number__iexact=text)
+    )
+
+
 def employee_search(*, user: Any, params: Mapping[str, str]) -> QuerySet[Employee]:
     """The scoped people list with the filters of the list page (q, org_unit, site, job_role,
     active): the page, its exports and anything else given the same query string see the

@@ -123,9 +123,9 @@ class Employee(TimeStampedModel):
             models.Index(fields=["site", "active"]),
             models.Index(fields=["job_role"]),
             models.Index(fields=["hire_date"]),
-            models.Index(fields=["last_name", "first_name"]),
-            # Audience members and people lists: active people in name order, first page fast.
-            models.Index(fields=["active", "last_name", "first_name", "id"], name="people_empl_active_name_idx"),
+            # People lists and audience members in name order: the first page walks this index.
+            # (Not led by ``active``: two values only, and SQLite would then prefer it to a scan.)
+            models.Index(fields=["last_name", "first_name", "id"], name="people_empl_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,6 @@ step messages bash scripts/check-messages.sh
 step sqlite "$V/pytest" -n 2 --create-db -q -p no:randomly
 step postgres bash scripts/with-postgres.sh "$V/pytest" -n 2 --create-db -q
 echo
-summary=$(IFS='; '; echo "${results[*]}")
+summary=$(printf '%s; ' "${results[@]}"); summary=${summary%; }
 echo "make test: $summary"
 exit $failed

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "pilotage.core",
     "pilotage.people",
+    "pilotage.lrs",
 ]
 
 MIDDLEWARE = [

@@ -25,5 +25,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("people/", include("pilotage.people.urls")),
     path("api/v1/", include("pilotage.config.api")),
+    path("xapi/", include("pilotage.lrs.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,236 @@
+"""The xAPI Learning Record Store: statements, the identifiers they index by, documents,
+attachments, credentials, and the projections maintained at insert time.
+
+Storage is made for volume (see DESIGN.md, "Facts measured for the data path"):
+- the statement JSON is kept whole (``payload``) beside a few extracted integer columns;
+- agents, verbs and activities are interned in small dictionary tables, so a statement row
+  carries integer ids, and every filter index is ``(key, id)`` where ``id`` grows with time
+  (inserts append at the end of each key's range instead of rewriting scattered pages);
+- the statement UUID has one unique index (lookups by ``statementId`` and 409 checks).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+NO_REGISTRATION = uuid.UUID(int=0)
+
+
+class Agent(models.Model):
+    """An interned actor identity: one row per inverse functional identifier (IFI).
+
+    ``ifi`` is canonical text: ``mbox:mailto:x@y``, ``mbox_sha1sum:<hex>``,
+    ``openid:<uri>``, ``account:<homePage>|<name>``; groups without IFI are not interned.
+    """
+
+    ifi = models.CharField(max_length=512, unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    employee = models.ForeignKey(
+        "people.Employee", null=True, blank=True, on_delete=models.SET_NULL, related_name="xapi_agents"
+    )
+    first_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("xAPI agent")
+
+    def __str__(self) -> str:
+        return self.name or self.ifi
+
+
+class Verb(models.Model):
+    iri = models.CharField(max_length=512, unique=True)
+    display = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.iri
+
+
+class Activity(models.Model):
+    """An activity known from statements (the catalogue is built from them)."""
+
+    iri = models.CharField(max_length=1024, unique=True)
+    definition = models.JSONField(default=dict, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return self.iri
+
+
+class LrsClient(models.Model):
+    """Credentials of an xAPI client (HTTP Basic key:secret), with scopes."""
+
+    class Scope(models.TextChoices):
+        STATEMENTS_WRITE = "statements/write", _("Write statements")
+        STATEMENTS_READ = "statements/read", _("Read all statements")
+        STATEMENTS_READ_MINE = "statements/read/mine", _("Read its own statements")
+        STATE = "state", _("State documents")
+        PROFILE = "define", _("Activity and agent profiles")
+
+    name = models.CharField(_("name"), max_length=120)
+    key = models.CharField(max_length=64, unique=True)
+    secret_hash = models.CharField(max_length=128)
+    scopes = models.JSONField(default=list)
+    authority = models.JSONField(default=dict, blank=True)  # the Agent/Group stored as authority
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    statement_count = models.BigIntegerField(default=0)
+    # A short-lived launch credential (content launched by the learner portal) expires.
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("LRS client")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Statement(models.Model):
+    """One stored statement. ``payload`` is the statement as stored (with ``id``,
+    ``stored``, ``authority``, ``version`` filled in); the columns beside it serve filters."""
+
+    statement_id = models.UUIDField(unique=True)
+    stored = models.DateTimeField(db_index=True)
+    timestamp = models.DateTimeField()
+    actor = models.ForeignKey(Agent, null=True, on_delete=models.PROTECT, related_name="+")
+    verb = models.ForeignKey(Verb, on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(Activity, null=True, on_delete=models.PROTECT, related_name="+")
+    registration = models.UUIDField(null=True)
+    # The statement this one voids (a voiding statement), and whether this one is voided.
+    voided_target = models.UUIDField(null=True)
+    voided = models.BooleanField(default=False)
+    client = models.ForeignKey(LrsClient, null=True, on_delete=models.SET_NULL, related_name="+")
+    version = models.CharField(max_length=16, default="1.0.0")
+    payload = models.JSONField()
+    # Canonical JSON text hash, for "same id, same content" (idempotent re-send) checks.
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["actor", "id"], name="lrs_stmt_actor_idx"),
+            models.Index(fields=["verb", "id"], name="lrs_stmt_verb_idx"),
+            models.Index(fields=["activity", "id"], name="lrs_stmt_activity_idx"),
+            models.Index(fields=["registration", "id"], name="lrs_stmt_registration_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.statement_id)
+
+
+class StatementRef(models.Model):
+    """Agents and activities a statement mentions beyond its actor and object, for the
+    ``related_agents`` / ``related_activities`` filters (context, sub-statement, group
+    members, authority...). ``kind`` is "agent" or "activity"."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="refs")
+    agent = models.ForeignKey(Agent, null=True, on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey(Activity, null=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agent", "statement"], name="lrs_ref_agent_idx"),
+            models.Index(fields=["activity", "statement"], name="lrs_ref_activity_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} -> {self.agent_id or self.activity_id}"
+
+
+class Attachment(models.Model):
+    """Attachment content, stored once per SHA-256."""
+
+    sha2 = models.CharField(max_length=64, unique=True)
+    content_type = models.CharField(max_length=255)
+    length = models.BigIntegerField()
+    content = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.sha2
+
+
+class Document(models.Model):
+    """State, activity profile and agent profile documents (one table, ``kind`` says which)."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", "state"
+        ACTIVITY_PROFILE = "activity_profile", "activity profile"
+        AGENT_PROFILE = "agent_profile", "agent profile"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    activity_iri = models.CharField(max_length=1024, blank=True, default="")
+    agent_ifi = models.CharField(max_length=512, blank=True, default="")
+    registration = models.UUIDField(null=True, blank=True)
+    doc_id = models.CharField(max_length=1024)
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    etag = models.CharField(max_length=64)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "activity_iri", "agent_ifi", "registration"], name="lrs_doc_lookup_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.doc_id}"
+
+
+class LearnerProgress(models.Model):
+    """Projection: per (learner, activity, registration) progress, kept in the same
+    transaction as the statements that move it."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    # No registration is the nil UUID (NO_REGISTRATION), so the unique key needs no NULL.
+    registration = models.UUIDField(default=NO_REGISTRATION)
+    employee = models.ForeignKey("people.Employee", null=True, on_delete=models.SET_NULL, related_name="+")
+    first_launch = models.DateTimeField(null=True)
+    last_activity = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True)
+    success = models.BooleanField(null=True)
+    best_score = models.FloatField(null=True)  # scaled, -1..1
+    time_spent_seconds = models.FloatField(default=0)
+    statement_count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "activity", "registration"], name="lrs_progress_unique")
+        ]
+        indexes = [models.Index(fields=["activity", "completed_at"], name="lrs_progress_activity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}/{self.activity_id}/{self.registration}"
+
+
+class DailyActivity(models.Model):
+    """Projection: statements per (day, activity, verb, org unit) — small rollups for KPIs.
+
+    Plain integer keys (0 = none: no activity object, learner without org unit) keep the
+    unique key free of NULLs on both databases; they hold ``Activity`` and ``OrgUnit`` ids.
+    """
+
+    day = models.DateField()
+    activity_key = models.BigIntegerField(default=0)
+    verb = models.ForeignKey(Verb, on_delete=models.CASCADE, related_name="+")
+    org_unit_key = models.BigIntegerField(default=0)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "activity_key", "verb", "org_unit_key"], name="lrs_daily_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.verb_id} {self.activity_key}: {self.count}"

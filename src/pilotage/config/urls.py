@@ -26,5 +26,6 @@ urlpatterns = [
     path("people/", include("pilotage.people.urls")),
     path("api/v1/", include("pilotage.config.api")),
     path("xapi/", include("pilotage.lrs.urls")),
+    path("lrs/", include("pilotage.lrs.urls_web")),
     path("admin/", admin.site.urls),
 ]

@@ -6,3 +6,18 @@ from __future__ import annotations
 app_name = "xapi"
 
 urlpatterns: list = []
+
+# --- document resources, activities, agents, about (views/documents.py) -----------------
+from django.urls import path  # noqa: E402
+
+from pilotage.lrs.views import documents as _documents  # noqa: E402
+
+urlpatterns += [
+    path("activities/state", _documents.activities_state, name="activities_state"),
+    path("activities/profile", _documents.activities_profile, name="activities_profile"),
+    path("activities", _documents.activities, name="activities"),
+    path("agents/profile", _documents.agents_profile, name="agents_profile"),
+    path("agents", _documents.agents, name="agents"),
+    path("about", _documents.about, name="about"),
+]
+

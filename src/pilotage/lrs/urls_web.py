@@ -1,0 +1,17 @@
+"""The LRS's web pages, mounted at /lrs/ (namespace ``lrs``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from pilotage.lrs.views import clients, identity
+
+app_name = "lrs"
+
+urlpatterns = [
+    path("clients/", clients.client_list, name="client_list"),
+    path("clients/new/", clients.client_create, name="client_create"),
+    path("clients/<int:pk>/revoke/", clients.client_revoke, name="client_revoke"),
+    path("learners/unmatched/", identity.agent_unmatched, name="agent_unmatched"),
+    path("learners/<int:pk>/link/", identity.agent_link, name="agent_link"),
+]

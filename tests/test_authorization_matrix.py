@@ -143,6 +143,11 @@ api:update_audience                 PUT    api_aud_cla   401  200 200 200 404 40
 api:delete_audience                 DELETE api_aud_cla   401  204 204 204 404 403 403 403 403 403 403 403 403 403
 api:audience_members                GET    api_aud_cla   401  200 200 200 404 403 403 403 403 403 403 403 403 403
 api:preview_audience                POST   api_preview   401  200 200 200 200 403 403 403 403 403 403 403 403 403
+# --- xAPI statements: HTTP Basic with LRS client credentials only; a web session is no credential ----------
+xapi:statements                     GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
+xapi:statements                     PUT    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
+xapi:statements                     POST   -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
+xapi:statements_more                GET    xapi_cursor   401  401 401 401 401 401 401 401 401 401 401 401 401 401
 # --- Django's admin (prefix rule: every /admin/ URL is staff only; nobody in the cast is staff) ---------------
 admin:index                         GET    -             302  302 302 302 302 302 302 302 302 302 302 302 302 302
 """
@@ -236,6 +241,7 @@ TARGETS: dict[str, Filler] = {
     "aud_missing": lambda cast, user: Target(kwargs={"pk": 987654}),
     "import": lambda cast, user: Target(kwargs={"pk": _people_import(cast).pk}),
     "import_gone": lambda cast, user: Target(kwargs={"pk": 987654}),
+    "xapi_cursor": lambda cast, user: Target(kwargs={"cursor": "not-a-cursor"}),
 }
 
 

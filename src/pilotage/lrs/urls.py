@@ -21,3 +21,10 @@ urlpatterns += [
     path("about", _documents.about, name="about"),
 ]
 
+# --- statements (views/statements.py) -----------------------------------------------------
+from pilotage.lrs.views import statements as _statements  # noqa: E402
+
+urlpatterns += [
+    path("statements", _statements.statements, name="statements"),
+    path("statements/more/<str:cursor>", _statements.statements_more, name="statements_more"),
+]

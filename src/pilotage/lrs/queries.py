@@ -1,0 +1,372 @@
+"""Reads of the LRS: the statement queries of the Statements resource (GET).
+
+A query walks ``Statement`` by id (ids grow with ``stored``: the order of storage), newest
+first unless ``ascending``. Every filter is an indexed ``(key, id)`` range: actor, verb,
+activity, registration; ``related_agents`` / ``related_activities`` add the statements
+found through ``StatementRef``.
+
+Pages (``more``): the cursor is a signed token carrying the query, the last id returned and
+the highest id that existed when the first page was read (``until_id``). Later pages never
+see statements stored after the first page, and never repeat or skip one, however many
+statements arrive in between.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.db.models import Max, Q, QuerySet
+
+from pilotage.lrs import validation
+from pilotage.lrs.errors import NotFoundError, XapiError
+from pilotage.lrs.models import Activity, Agent, Attachment, LrsClient, Statement, StatementRef, Verb
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+FORMATS = ("exact", "ids", "canonical")
+QUERY_PARAMS = {
+    "agent",
+    "verb",
+    "activity",
+    "registration",
+    "related_activities",
+    "related_agents",
+    "since",
+    "until",
+    "limit",
+    "format",
+    "attachments",
+    "ascending",
+}
+SINGLE_PARAMS = {"statementId", "voidedStatementId", "format", "attachments"}
+CURSOR_SALT = "pilotage.lrs.statements.more"
+
+
+def _bool(params: dict[str, str], name: str) -> bool:
+    value = params.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise XapiError(f"The {name} parameter must be true or false.", path=name, rule="boolean-param")
+    return value == "true"
+
+
+@dataclass
+class StatementQuery:
+    """A parsed, checked statement query (the parameters of GET /xapi/statements)."""
+
+    agent_ifi: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_agents: bool = False
+    related_activities: bool = False
+    since: str | None = None
+    until: str | None = None
+    limit: int = DEFAULT_LIMIT
+    format: str = "exact"
+    attachments: bool = False
+    ascending: bool = False
+    # Paging state (from a ``more`` cursor).
+    after_id: int | None = None
+    until_id: int | None = None
+
+    def as_cursor(self) -> str:
+        return signing.dumps(self.__dict__, salt=CURSOR_SALT, compress=True)
+
+    @classmethod
+    def from_cursor(cls, cursor: str) -> StatementQuery:
+        try:
+            data = signing.loads(cursor, salt=CURSOR_SALT)
+        except signing.BadSignature:
+            raise NotFoundError("This more link is not valid (altered, or from another server).") from None
+        return cls(**data)
+
+
+def parse_format(params: dict[str, str]) -> str:
+    value = params.get("format", "exact")
+    if value not in FORMATS:
+        raise XapiError("The format parameter must be ids, exact or canonical.", path="format", rule="format-param")
+    return value
+
+
+def parse_query(params: dict[str, str]) -> StatementQuery:
+    unknown = sorted(set(params) - QUERY_PARAMS)
+    if unknown:
+        raise XapiError(f"Unknown query parameter: {unknown[0]}.", path=unknown[0], rule="unknown-param")
+    query = StatementQuery(format=parse_format(params))
+    if "agent" in params:
+        try:
+            agent = json.loads(params["agent"])
+        except ValueError:
+            raise XapiError("The agent parameter is not valid JSON.", path="agent", rule="agent-param") from None
+        if not isinstance(agent, dict):
+            raise XapiError("The agent parameter must be an Agent or Group object.", path="agent", rule="agent-param")
+        ifi = validation.agent_ifi(agent)
+        if ifi is None:
+            raise XapiError(
+                "The agent parameter must carry one inverse functional identifier.", path="agent", rule="agent-param"
+            )
+        query.agent_ifi = ifi
+    query.verb = params.get("verb")
+    query.activity = params.get("activity")
+    if "registration" in params:
+        try:
+            query.registration = str(uuid.UUID(params["registration"]))
+        except ValueError:
+            raise XapiError("The registration parameter is not a UUID.", path="registration", rule="uuid") from None
+    for name in ("since", "until"):
+        if name in params:
+            moment = validation.parse_timestamp(params[name], path=name)
+            setattr(query, name, moment.isoformat())
+    query.related_agents = _bool(params, "related_agents")
+    query.related_activities = _bool(params, "related_activities")
+    query.attachments = _bool(params, "attachments")
+    query.ascending = _bool(params, "ascending")
+    if "limit" in params:
+        try:
+            limit = int(params["limit"])
+        except ValueError:
+            limit = -1
+        if limit < 0:
+            raise XapiError("The limit parameter must be a whole number ≥ 0.", path="limit", rule="limit-param")
+        query.limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
+    return query
+
+
+def _scoped(client: LrsClient | None) -> QuerySet[Statement]:
+    """Statements this client may read: all, or only its own with ``statements/read/mine``."""
+    qs = Statement.objects.all()
+    if client is not None:
+        scopes = set(client.scopes or ())
+        if not ({"all", "statements/read"} & scopes):
+            qs = qs.filter(client=client)
+    return qs
+
+
+def statement_get(*, client: LrsClient | None, statement_id: str, voided: bool) -> Statement:
+    """One statement by ``statementId`` (not voided) or ``voidedStatementId`` (voided only)."""
+    try:
+        sid = uuid.UUID(statement_id)
+    except ValueError:
+        raise XapiError("The statement id is not a UUID.", rule="uuid") from None
+    statement = _scoped(client).filter(statement_id=sid, voided=voided).first()
+    if statement is None:
+        raise NotFoundError(f"No {'voided ' if voided else ''}statement with id {sid}.")
+    return statement
+
+
+@dataclass
+class Page:
+    statements: list[Statement]
+    more: str  # "" when there is no next page
+
+
+def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
+    """One page of statements for ``query`` (voided statements excluded)."""
+    qs = _scoped(client).filter(voided=False)
+    if query.until_id is None:
+        query.until_id = Statement.objects.aggregate(top=Max("id"))["top"] or 0
+    qs = qs.filter(id__lte=query.until_id)
+    if query.after_id is not None:
+        qs = qs.filter(id__gt=query.after_id) if query.ascending else qs.filter(id__lt=query.after_id)
+
+    check_object_agent: int | None = None
+    if query.agent_ifi is not None:
+        agent_id = Agent.objects.filter(ifi=query.agent_ifi).values_list("pk", flat=True).first()
+        if agent_id is None:
+            return Page([], "")
+        refs = StatementRef.objects.filter(agent_id=agent_id).values("statement_id")
+        if query.related_agents:
+            qs = qs.filter(Q(actor_id=agent_id) | Q(id__in=refs))
+        else:
+            # Actor, or object when it is this agent or group: the object is among the
+            # references (of a statement whose object is no activity); checked below.
+            qs = qs.filter(Q(actor_id=agent_id) | Q(activity__isnull=True, id__in=refs))
+            check_object_agent = agent_id
+    if query.verb is not None:
+        verb_id = Verb.objects.filter(iri=query.verb).values_list("pk", flat=True).first()
+        if verb_id is None:
+            return Page([], "")
+        qs = qs.filter(verb_id=verb_id)
+    if query.activity is not None:
+        activity_id = Activity.objects.filter(iri=query.activity).values_list("pk", flat=True).first()
+        if activity_id is None:
+            return Page([], "")
+        if query.related_activities:
+            refs = StatementRef.objects.filter(activity_id=activity_id).values("statement_id")
+            qs = qs.filter(Q(activity_id=activity_id) | Q(id__in=refs))
+        else:
+            qs = qs.filter(activity_id=activity_id)
+    if query.registration is not None:
+        qs = qs.filter(registration=query.registration)
+    if query.since is not None:
+        qs = qs.filter(stored__gt=dt.datetime.fromisoformat(query.since))
+    if query.until is not None:
+        qs = qs.filter(stored__lte=dt.datetime.fromisoformat(query.until))
+
+    rows = list(qs.order_by("id" if query.ascending else "-id")[: query.limit + 1])
+    has_more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    more = ""
+    if has_more and rows:
+        following = StatementQuery(**{**query.__dict__, "after_id": rows[-1].pk})
+        more = following.as_cursor()
+    if check_object_agent is not None:
+        rows = [row for row in rows if row.actor_id == check_object_agent or _object_is(row, query.agent_ifi)]
+    return Page(rows, more)
+
+
+def _object_is(row: Statement, ifi: str | None) -> bool:
+    obj = row.payload.get("object") or {}
+    return obj.get("objectType") in ("Agent", "Group") and validation.agent_ifi(obj) == ifi
+
+
+# --- formats -----------------------------------------------------------------------------
+
+
+def _agent_ids(agent: Any) -> Any:
+    if not isinstance(agent, dict):
+        return agent
+    slim: dict[str, Any] = {"objectType": agent.get("objectType", "Agent")}
+    for key in ("mbox", "mbox_sha1sum", "openid", "account"):
+        if key in agent:
+            slim[key] = agent[key]
+    if slim["objectType"] == "Group" and len(slim) == 1 and "member" in agent:
+        slim["member"] = [_agent_ids(m) for m in agent["member"]]
+    return slim
+
+
+def _object_ids(obj: Any) -> Any:
+    if not isinstance(obj, dict):
+        return obj
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        return {"objectType": "Activity", "id": obj.get("id")}
+    if kind in ("Agent", "Group"):
+        return _agent_ids(obj)
+    if kind == "SubStatement":
+        return _statement_ids(obj)
+    return obj
+
+
+def _context_ids(context: Any) -> Any:
+    if not isinstance(context, dict):
+        return context
+    out = dict(context)
+    for key in ("instructor", "team"):
+        if key in out:
+            out[key] = _agent_ids(out[key])
+    if "contextActivities" in out:
+        out["contextActivities"] = {
+            name: [_object_ids(a) for a in (group if isinstance(group, list) else [group])]
+            for name, group in out["contextActivities"].items()
+        }
+    if "contextAgents" in out:
+        out["contextAgents"] = [{**e, "agent": _agent_ids(e.get("agent"))} for e in out["contextAgents"]]
+    if "contextGroups" in out:
+        out["contextGroups"] = [{**e, "group": _agent_ids(e.get("group"))} for e in out["contextGroups"]]
+    return out
+
+
+def _statement_ids(stmt: dict[str, Any]) -> dict[str, Any]:
+    out = dict(stmt)
+    out["actor"] = _agent_ids(stmt.get("actor"))
+    out["verb"] = {"id": stmt["verb"]["id"]}
+    out["object"] = _object_ids(stmt.get("object"))
+    if "authority" in out:
+        out["authority"] = _agent_ids(out["authority"])
+    if "context" in out:
+        out["context"] = _context_ids(out["context"])
+    return out
+
+
+def pick_language(language_map: dict[str, str], accepted: list[str]) -> dict[str, str]:
+    """One entry of a language map: the first accepted language (or its primary subtag),
+    else ``und``, else the first entry."""
+    if not language_map:
+        return language_map
+    lowered = {tag.lower(): tag for tag in language_map}
+    for wanted in accepted:
+        wanted = wanted.lower()
+        if wanted in lowered:
+            return {lowered[wanted]: language_map[lowered[wanted]]}
+        for tag_lower, tag in lowered.items():
+            if tag_lower.split("-")[0] == wanted.split("-")[0]:
+                return {tag: language_map[tag]}
+    if "und" in language_map:
+        return {"und": language_map["und"]}
+    first = next(iter(language_map))
+    return {first: language_map[first]}
+
+
+def parse_accept_language(header: str) -> list[str]:
+    entries = []
+    for position, item in enumerate(header.split(",")):
+        tag, _, params = item.strip().partition(";")
+        if not tag or tag == "*":
+            continue
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        entries.append((-quality, position, tag.strip()))
+    return [tag for _, _, tag in sorted(entries)]
+
+
+def _canonical_definition(definition: dict[str, Any], accepted: list[str]) -> dict[str, Any]:
+    out = dict(definition)
+    for key in ("name", "description"):
+        if isinstance(out.get(key), dict):
+            out[key] = pick_language(out[key], accepted)
+    for key in ("choices", "scale", "source", "target", "steps"):
+        if isinstance(out.get(key), list):
+            out[key] = [
+                {**c, "description": pick_language(c["description"], accepted)}
+                if isinstance(c, dict) and isinstance(c.get("description"), dict)
+                else c
+                for c in out[key]
+            ]
+    return out
+
+
+def render_statements(statements: list[dict[str, Any]], *, fmt: str, accept_language: str = "") -> list[dict[str, Any]]:
+    """The statements in the asked format: ``exact`` as stored, ``ids`` reduced to
+    identifiers, ``canonical`` with the LRS's activity definitions and verb displays in one
+    language each (chosen by ``Accept-Language``)."""
+    if fmt == "ids":
+        return [_statement_ids(s) for s in statements]
+    if fmt != "canonical":
+        return statements
+    accepted = parse_accept_language(accept_language)
+    iris = {s["object"].get("id") for s in statements if s["object"].get("objectType", "Activity") == "Activity"}
+    definitions = dict(Activity.objects.filter(iri__in=iris).values_list("iri", "definition"))
+    displays = dict(Verb.objects.filter(iri__in={s["verb"]["id"] for s in statements}).values_list("iri", "display"))
+    out = []
+    for stmt in statements:
+        stmt = dict(stmt)
+        verb = dict(stmt["verb"])
+        display = displays.get(verb["id"]) or verb.get("display")
+        if display:
+            verb["display"] = pick_language(display, accepted)
+        stmt["verb"] = verb
+        obj = stmt["object"]
+        if obj.get("objectType", "Activity") == "Activity":
+            definition = definitions.get(obj.get("id")) or obj.get("definition")
+            if definition:
+                stmt["object"] = {**obj, "definition": _canonical_definition(definition, accepted)}
+        out.append(stmt)
+    return out
+
+
+def attachments_of(statements: list[dict[str, Any]]) -> list[Attachment]:
+    """The stored attachment contents that ``statements`` declare (for ``attachments=true``)."""
+    wanted = {a.get("sha2") for s in statements for a in s.get("attachments") or () if a.get("sha2")}
+    if not wanted:
+        return []
+    return list(Attachment.objects.filter(sha2__in=wanted))

@@ -1,0 +1,542 @@
+"""Writes of the LRS: storing statements (``statement_store``), the one path by which
+learning data enters Pilotage — the xAPI resource, the player, LMS imports and the demo all
+call it.
+
+One call is one transaction for the whole batch:
+
+1. every statement is validated before anything is written (a bad one rejects the batch,
+   with the JSON path of the offending element);
+2. ids are assigned, ``stored``, ``authority``, ``version`` and a missing ``timestamp`` set;
+3. re-sent ids are compared with what is stored: the same content is accepted and not
+   stored again, different content is a 409 (inside the batch: a 400);
+4. agents, verbs and activities are interned in bulk (a few queries per batch, whatever its
+   size; safe under concurrency on SQLite and PostgreSQL: missing rows are inserted with
+   ``ignore_conflicts`` then selected again);
+5. new agents are matched to employees (one query per batch, see ``_match_employees``);
+6. statements, their references (for ``related_agents`` / ``related_activities``) and
+   attachments are inserted with ``bulk_create``; voiding statements mark their targets;
+7. the projections run (``projections.run``) in the same transaction: if one raises, the
+   whole batch is rolled back.
+
+Statements are xAPI traffic, not configuration: they are not written to the audit trail
+(the statement itself, with its authority and ``stored`` time, is the record).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from pilotage.lrs import projections, validation
+from pilotage.lrs.errors import Conflict, XapiError
+from pilotage.lrs.models import Activity, Agent, Attachment, LrsClient, Statement, StatementRef, Verb
+from pilotage.people.models import Employee
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+CHUNK = 900  # ids per IN (...) clause: under SQLite's historical 999-variable limit
+
+def _chunks(values: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def iso_timestamp(moment: dt.datetime) -> str:
+    """xAPI text of a time: UTC, milliseconds, ``Z``."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_time(value: str, path: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        moment = validation.parse_timestamp(value, path=path)
+    if moment.tzinfo is None:  # validation accepts no naive time; belt and braces
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def default_authority(client: LrsClient) -> dict[str, Any]:
+    """The authority stamped on statements of a client that has none configured."""
+    return {"objectType": "Agent", "account": {"homePage": settings.SITE_URL, "name": client.key}}
+
+
+# --- interning ---------------------------------------------------------------------------------
+
+
+def _intern[M: models.Model](
+    model: type[M],
+    key: str,
+    wanted: dict[str, dict[str, Any]],
+    *,
+    on_create: Callable[[dict[str, dict[str, Any]]], None] | None = None,
+) -> dict[str, M]:
+    """Rows of ``model`` for each value of its unique ``key`` in ``wanted`` (value → create
+    defaults), inserting the missing ones. Concurrent batches may insert the same key: the
+    insert ignores conflicts and the rows are selected again, so both see the same row."""
+    found: dict[str, M] = {}
+    values = list(wanted)
+    for chunk in _chunks(values):
+        for row in model._default_manager.filter(**{f"{key}__in": chunk}):
+            found[getattr(row, key)] = row
+    missing = {value: wanted[value] for value in values if value not in found}
+    if missing:
+        if on_create is not None:
+            on_create(missing)
+        model._default_manager.bulk_create(
+            [model(**{key: value, **defaults}) for value, defaults in missing.items()],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        for chunk in _chunks(list(missing)):
+            for row in model._default_manager.filter(**{f"{key}__in": chunk}):
+                found[getattr(row, key)] = row
+    return found
+
+
+def _match_employees(new_agents: dict[str, dict[str, Any]]) -> None:
+    """Set ``employee_id`` in the create defaults of new agents (one query for the batch).
+
+    - ``mbox``: the employee whose e-mail is the mailbox (as written, or lower-cased);
+    - ``account``: the employee whose employee number is the account name, when the
+      account's homePage is this Pilotage (``SITE_URL``, as the built-in player and LMS
+      imports write it) or one listed in ``LRS_EMPLOYEE_ACCOUNT_HOMEPAGES`` (an HR portal
+      whose account names are employee numbers). Accounts of other systems are not guessed
+      from: a name "1234" on some tool is not employee 1234.
+    Agents met before are not matched again here: linking them is the identity page's job.
+    """
+    homepages = {settings.SITE_URL.rstrip("/"), *getattr(settings, "LRS_EMPLOYEE_ACCOUNT_HOMEPAGES", ())}
+    homepages = {h.rstrip("/") for h in homepages}
+    emails: dict[str, list[str]] = {}
+    numbers: dict[str, list[str]] = {}
+    for ifi in new_agents:
+        if ifi.startswith("mbox:mailto:"):
+            address = ifi[len("mbox:mailto:") :]
+            emails.setdefault(address, []).append(ifi)
+            emails.setdefault(address.lower(), []).append(ifi)
+        elif ifi.startswith("account:"):
+            homepage, _, name = ifi[len("account:") :].rpartition("|")
+            if homepage.rstrip("/") in homepages and name:
+                numbers.setdefault(name, []).append(ifi)
+    if not emails and not numbers:
+        return
+    condition = models.Q(email__in=list(emails)) if emails else models.Q(pk__in=[])
+    if numbers:
+        condition |= models.Q(employee_number__in=list(numbers))
+    for pk, email, number in Employee.objects.filter(condition).values_list("pk", "email", "employee_number"):
+        for ifi in emails.get(email, []) + emails.get(email.lower(), []) + numbers.get(number, []):
+            new_agents[ifi].setdefault("employee_id", pk)
+
+
+# --- what a statement mentions ---------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    """One statement of the batch, ready to insert."""
+
+    statement_id: str
+    payload: dict[str, Any]
+    content_hash: str
+    timestamp: dt.datetime
+    actor_ifi: str | None
+    verb_iri: str
+    activity_iri: str | None
+    registration: str | None
+    voided_target: str | None
+    related_agents: set[str] = field(default_factory=set)
+    related_activities: set[str] = field(default_factory=set)
+    voided: bool = False
+
+
+def _agent_name(agent: dict[str, Any]) -> str:
+    name = agent.get("name")
+    return name[:255] if isinstance(name, str) else ""
+
+
+def _collect_agent(agent: Any, into: set[str], agents: dict[str, dict[str, Any]]) -> str | None:
+    """Intern an agent or group (and a group's members) mentioned by a statement."""
+    if not isinstance(agent, dict):
+        return None
+    ifi = validation.agent_ifi(agent)
+    if ifi is not None:
+        into.add(ifi)
+        agents.setdefault(ifi, {"name": _agent_name(agent)})
+    for member in agent.get("member") or ():
+        _collect_agent(member, into, agents)
+    return ifi
+
+
+def _collect_activity(obj: Any, activities: dict[str, dict[str, Any]]) -> str | None:
+    if isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity" and isinstance(obj.get("id"), str):
+        iri: str = obj["id"]
+        definition = obj.get("definition")
+        current = activities.setdefault(iri, {"definition": {}})
+        if isinstance(definition, dict) and definition:
+            current["definition"] = _merge_definition(current["definition"], definition)
+        return iri
+    return None
+
+
+def _merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """An activity definition seen again: the new values win, language maps are merged."""
+    merged = dict(old)
+    for key, value in new.items():
+        if key in ("name", "description") and isinstance(value, dict) and isinstance(old.get(key), dict):
+            merged[key] = {**old[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _context_refs(context: Any, prepared: _Prepared, agents: dict[str, Any], activities: dict[str, Any]) -> None:
+    if not isinstance(context, dict):
+        return
+    for key in ("instructor", "team"):
+        _collect_agent(context.get(key), prepared.related_agents, agents)
+    for entry in context.get("contextAgents") or ():
+        if isinstance(entry, dict):
+            _collect_agent(entry.get("agent"), prepared.related_agents, agents)
+    for entry in context.get("contextGroups") or ():
+        if isinstance(entry, dict):
+            _collect_agent(entry.get("group"), prepared.related_agents, agents)
+    for group in (context.get("contextActivities") or {}).values():
+        for activity in group if isinstance(group, list) else [group]:
+            iri = _collect_activity(activity, activities)
+            if iri:
+                prepared.related_activities.add(iri)
+
+
+def _prepare(
+    stmt: dict[str, Any],
+    *,
+    index: int,
+    stored: str,
+    authority: dict[str, Any],
+    version: str,
+    agents: dict[str, dict[str, Any]],
+    verbs: dict[str, dict[str, Any]],
+    activities: dict[str, dict[str, Any]],
+) -> _Prepared:
+    original_hash = hashlib.sha256(validation.canonical_json(stmt).encode()).hexdigest()
+    payload = dict(stmt)
+    payload["id"] = str(uuid.UUID(str(payload["id"])))
+    payload["stored"] = stored
+    payload["authority"] = authority
+    payload.setdefault("version", version)
+    payload.setdefault("timestamp", stored)
+    timestamp = _parse_time(payload["timestamp"], f"statements[{index}].timestamp")
+
+    actor = payload["actor"]
+    actor_related: set[str] = set()
+    actor_ifi = validation.agent_ifi(actor)
+    if actor_ifi is not None:
+        agents.setdefault(actor_ifi, {"name": _agent_name(actor)})
+    for member in actor.get("member") or ():  # group members: related agents
+        _collect_agent(member, actor_related, agents)
+
+    verb = payload["verb"]
+    verb_entry = verbs.setdefault(verb["id"], {"display": {}})
+    if isinstance(verb.get("display"), dict):
+        verb_entry["display"] = {**verb_entry["display"], **verb["display"]}
+
+    obj = payload["object"]
+    object_type = obj.get("objectType", "Activity")
+    activity_iri = _collect_activity(obj, activities)
+    voided_target = None
+    context = payload.get("context")
+    registration = context.get("registration") if isinstance(context, dict) else None
+    prepared = _Prepared(
+        statement_id=payload["id"],
+        payload=payload,
+        content_hash=original_hash,
+        timestamp=timestamp,
+        actor_ifi=actor_ifi,
+        verb_iri=verb["id"],
+        activity_iri=activity_iri,
+        registration=str(uuid.UUID(registration)) if registration else None,
+        voided_target=None,
+    )
+    prepared.related_agents |= actor_related
+    if object_type in ("Agent", "Group"):
+        # Found by the plain ``agent`` filter too (see queries: actor or object).
+        _collect_agent(obj, prepared.related_agents, agents)
+    elif object_type == "StatementRef":
+        if verb["id"] == VOIDED_VERB:
+            voided_target = str(uuid.UUID(obj["id"]))
+    elif object_type == "SubStatement":
+        _collect_agent(obj.get("actor"), prepared.related_agents, agents)
+        sub_object = obj.get("object") or {}
+        if sub_object.get("objectType", "Activity") in ("Agent", "Group"):
+            _collect_agent(sub_object, prepared.related_agents, agents)
+        sub_iri = _collect_activity(sub_object, activities)
+        if sub_iri:
+            prepared.related_activities.add(sub_iri)
+        _context_refs(obj.get("context"), prepared, agents, activities)
+    prepared.voided_target = voided_target
+    _context_refs(context, prepared, agents, activities)
+    _collect_agent(authority, prepared.related_agents, agents)
+    return prepared
+
+
+def _same_statement(stored: Statement, new: _Prepared, received: dict[str, Any]) -> bool:
+    """Whether a re-sent id carries the statement already stored (Statement Comparison
+    Requirements: LRS-set properties, a filled-in timestamp, key order... do not count)."""
+    return stored.content_hash == new.content_hash or validation.statements_equivalent(stored.payload, received)
+
+
+# --- the service ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def statement_store(
+    *,
+    statements: list[dict[str, Any]],
+    client: LrsClient | None,
+    version: str,
+    statement_id: str | None = None,
+    attachments: dict[str, tuple[str, bytes]] | None = None,
+) -> list[str]:
+    """Store a batch of statements whole or not at all; return their ids in order.
+
+    ``statement_id`` is the PUT case (one statement, its id given by the query string).
+    ``attachments`` maps a SHA-256 to (content type, bytes) for the parts of a multipart
+    request. Raises ``XapiError`` (400, with the JSON path), ``Conflict`` (409).
+    """
+    if not statements:
+        return []
+    if statement_id is not None and len(statements) == 1:
+        statements = validation.validate_statements(statements[0], version=version)  # errors at "statement..."
+    else:
+        statements = validation.validate_statements(statements, version=version)
+    stored_at = timezone.now()
+    stored = iso_timestamp(stored_at)
+    stmt_version = "2.0.0" if version.startswith("2.") else "1.0.0"
+    if client is None:
+        authority: dict[str, Any] = {
+            "objectType": "Agent",
+            "account": {"homePage": settings.SITE_URL, "name": "pilotage"},
+        }
+    else:
+        authority = client.authority or default_authority(client)
+
+    if statement_id is not None:
+        wanted_id = str(uuid.UUID(statement_id))
+        body_id = statements[0].get("id")
+        if body_id is not None and str(uuid.UUID(str(body_id))) != wanted_id:
+            raise XapiError(
+                "The statement's id differs from the statementId parameter.", path="statement.id", rule="put-id"
+            )
+        statements[0] = {**statements[0], "id": wanted_id}
+
+    agents: dict[str, dict[str, Any]] = {}
+    verbs: dict[str, dict[str, Any]] = {}
+    activities: dict[str, dict[str, Any]] = {}
+    ids: list[str] = []
+    batch: dict[str, _Prepared] = {}
+    received: dict[str, dict[str, Any]] = {}
+    for index, stmt in enumerate(statements):
+        if "id" not in stmt:
+            stmt = {**stmt, "id": str(uuid.uuid4())}
+        prepared = _prepare(
+            stmt,
+            index=index,
+            stored=stored,
+            authority=authority,
+            version=stmt_version,
+            agents=agents,
+            verbs=verbs,
+            activities=activities,
+        )
+        ids.append(prepared.statement_id)
+        if prepared.statement_id in batch:
+            first = received[prepared.statement_id]
+            if prepared.content_hash != batch[prepared.statement_id].content_hash and not (
+                validation.statements_equivalent(first, stmt)
+            ):
+                raise XapiError(
+                    f"Statement id {prepared.statement_id} appears twice in the batch with different content.",
+                    path=f"statements[{index}].id",
+                    rule="duplicate-id",
+                )
+            continue
+        batch[prepared.statement_id] = prepared
+        received[prepared.statement_id] = stmt
+
+    _check_attachments(statements, attachments or {})
+
+    # Ids already stored: the same statement is accepted (and not stored twice).
+    for chunk in _chunks(list(batch)):
+        for existing in Statement.objects.filter(statement_id__in=chunk).only(
+            "statement_id", "payload", "content_hash"
+        ):
+            sid = str(existing.statement_id)
+            if not _same_statement(existing, batch[sid], received[sid]):
+                raise Conflict(
+                    f"A different statement with id {sid} is already stored.",
+                    path=f"statements[{ids.index(sid)}].id",
+                    rule="conflict",
+                )
+            del batch[sid]
+    if not batch:
+        return ids
+
+    _void(batch)
+
+    agent_rows = _intern(Agent, "ifi", agents, on_create=_match_employees)
+    verb_rows = _intern(Verb, "iri", verbs)
+    activity_rows = _intern(
+        Activity, "iri", {iri: {**d, "first_seen": stored_at, "last_seen": stored_at} for iri, d in activities.items()}
+    )
+    _refresh_definitions(verb_rows, verbs, activity_rows, activities, stored_at)
+
+    client_id = client.pk if client is not None else None
+    rows = [
+        Statement(
+            statement_id=p.statement_id,
+            stored=stored_at,
+            timestamp=p.timestamp,
+            actor=agent_rows[p.actor_ifi] if p.actor_ifi else None,
+            verb=verb_rows[p.verb_iri],
+            activity=activity_rows[p.activity_iri] if p.activity_iri else None,
+            registration=p.registration,
+            voided_target=p.voided_target,
+            voided=p.voided,
+            client_id=client_id,
+            version=p.payload["version"],
+            payload=p.payload,
+            content_hash=p.content_hash,
+        )
+        for p in batch.values()
+    ]
+    Statement.objects.bulk_create(rows, batch_size=1000)
+
+    refs: list[StatementRef] = []
+    for row, p in zip(rows, batch.values(), strict=True):
+        refs += [StatementRef(statement=row, agent=agent_rows[ifi]) for ifi in p.related_agents]
+        refs += [StatementRef(statement=row, activity=activity_rows[iri]) for iri in p.related_activities]
+    StatementRef.objects.bulk_create(refs, batch_size=1000)
+
+    if attachments:
+        Attachment.objects.bulk_create(
+            [
+                Attachment(sha2=sha2, content_type=ctype, length=len(content), content=content)
+                for sha2, (ctype, content) in attachments.items()
+            ],
+            ignore_conflicts=True,
+        )
+    if client is not None:
+        LrsClient.objects.filter(pk=client.pk).update(statement_count=F("statement_count") + len(rows))
+
+    projections.run(
+        projections.Batch(
+            statements=[
+                projections.StoredStatement(
+                    pk=row.pk,
+                    statement_id=p.statement_id,
+                    payload=p.payload,
+                    actor_id=row.actor_id,
+                    verb_iri=p.verb_iri,
+                    activity_id=row.activity_id,
+                    registration=p.registration,
+                    employee_id=agent_rows[p.actor_ifi].employee_id if p.actor_ifi else None,
+                )
+                for row, p in zip(rows, batch.values(), strict=True)
+            ]
+        )
+    )
+    return ids
+
+
+def _void(batch: dict[str, _Prepared]) -> None:
+    """Mark the targets of voiding statements (stored ones and those of this batch).
+
+    A voiding statement may not target another voiding statement (400). Its target need not
+    be stored yet: the voiding statement is kept, but a target that arrives *later* is not
+    marked voided (that would need an index on ``voided_target``; see docs/lrs.md).
+    """
+    targets = {p.voided_target for p in batch.values() if p.voided_target}
+    if not targets:
+        return
+    for target in targets:
+        in_batch = batch.get(target)
+        if in_batch is not None:
+            if in_batch.voided_target:
+                raise XapiError(
+                    "A voiding statement cannot void another voiding statement.",
+                    path="object.id",
+                    rule="void-voiding",
+                )
+            in_batch.voided = True
+    stored_targets = [t for t in targets if t not in batch]
+    for chunk in _chunks(stored_targets):
+        voiding_targets = Statement.objects.filter(statement_id__in=chunk, voided_target__isnull=False)
+        if voiding_targets.exists():
+            raise XapiError(
+                "A voiding statement cannot void another voiding statement.",
+                path="object.id",
+                rule="void-voiding",
+            )
+        # A voided statement stays voided: only the flag is set, never cleared.
+        Statement.objects.filter(statement_id__in=chunk, voided=False).update(voided=True)
+
+
+def _refresh_definitions(
+    verb_rows: dict[str, Verb],
+    verbs: dict[str, dict[str, Any]],
+    activity_rows: dict[str, Activity],
+    activities: dict[str, dict[str, Any]],
+    stored_at: dt.datetime,
+) -> None:
+    """Keep the canonical verb displays and activity definitions up to date (the latest
+    definition wins, language maps merged) and the activities' ``last_seen``."""
+    changed_verbs = []
+    for iri, wanted in verbs.items():
+        row = verb_rows[iri]
+        merged = {**row.display, **wanted["display"]}
+        if merged != row.display:
+            row.display = merged
+            changed_verbs.append(row)
+    if changed_verbs:
+        Verb.objects.bulk_update(changed_verbs, ["display"], batch_size=500)
+    changed = []
+    for iri, wanted in activities.items():
+        activity = activity_rows[iri]
+        merged = _merge_definition(activity.definition, wanted["definition"]) if wanted["definition"] else activity.definition
+        if merged != activity.definition:
+            activity.definition = merged
+            changed.append(activity)
+    if changed:
+        Activity.objects.bulk_update(changed, ["definition"], batch_size=500)
+    seen = [row.pk for row in activity_rows.values() if row.last_seen < stored_at]
+    for chunk in _chunks(seen):
+        Activity.objects.filter(pk__in=chunk).update(last_seen=stored_at)
+
+
+def _check_attachments(statements: Iterable[dict[str, Any]], parts: dict[str, tuple[str, bytes]]) -> None:
+    """Every declared attachment without a ``fileUrl`` has its part, and every part is declared."""
+    declared: set[str] = set()
+    for index, stmt in enumerate(statements):
+        for number, attachment in enumerate(stmt.get("attachments") or ()):
+            sha2 = attachment.get("sha2")
+            declared.add(sha2)
+            if not attachment.get("fileUrl") and sha2 not in parts:
+                raise XapiError(
+                    "This attachment has no fileUrl and no part of the request carries its content.",
+                    path=f"statements[{index}].attachments[{number}].sha2",
+                    rule="attachment-missing",
+                )
+    extra = sorted(set(parts) - declared)
+    if extra:
+        raise XapiError(
+            f"The request carries an attachment part that no statement declares (hash {extra[0]}).",
+            rule="attachment-undeclared",
+        )

@@ -1,0 +1,352 @@
+"""The Statements resource: ``/xapi/statements`` (PUT, POST, GET) and its ``more`` pages
+(``/xapi/statements/more/<cursor>``).
+
+- PUT ``?statementId=`` stores one statement: 204; 409 when that id holds another
+  statement; 400 when the body's id differs from the parameter.
+- POST stores one statement or a list, whole or not at all: 200 with the ids.
+- GET returns one statement (``statementId`` / ``voidedStatementId``, with
+  ``Last-Modified``) or a page ``{"statements": [...], "more": "..."}``.
+- ``multipart/mixed`` bodies carry attachments (each part's ``X-Experience-API-Hash`` is
+  checked against its content and the statement's ``sha2``); signed statements are checked
+  (JWS structure, RS256/384/512, payload equal to the statement).
+- The alternate request syntax of xAPI 1.0.3 (``POST ?method=PUT`` with a form body
+  carrying the headers and the content) is accepted for 1.0.x and refused for 2.0.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
+
+from pilotage.lrs import queries, services, validation
+from pilotage.lrs.errors import XapiError
+from pilotage.lrs.http import CORS_HEADERS, CURRENT_VERSION, error_response, json_response, xapi_view
+from pilotage.lrs.models import LrsClient
+
+READ_SCOPES = [LrsClient.Scope.STATEMENTS_READ.value, LrsClient.Scope.STATEMENTS_READ_MINE.value]
+WRITE_SCOPES = [LrsClient.Scope.STATEMENTS_WRITE.value]
+SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
+JWS_ALGORITHMS = ("RS256", "RS384", "RS512")
+ALTERNATE_HEADERS = {
+    "authorization": "HTTP_AUTHORIZATION",
+    "x-experience-api-version": "HTTP_X_EXPERIENCE_API_VERSION",
+    "content-type": "CONTENT_TYPE",
+    "content-length": "CONTENT_LENGTH",
+    "if-match": "HTTP_IF_MATCH",
+    "if-none-match": "HTTP_IF_NONE_MATCH",
+    "accept-language": "HTTP_ACCEPT_LANGUAGE",
+}
+
+
+def _scopes(request: HttpRequest) -> list[str]:
+    return READ_SCOPES if request.method in ("GET", "HEAD") else WRITE_SCOPES
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    return {name: request.GET[name] for name in request.GET}
+
+
+def _now_header() -> str:
+    return services.iso_timestamp(timezone.now())
+
+
+# --- request bodies ------------------------------------------------------------------------
+
+
+def _parse_multipart(body: bytes, boundary: str) -> list[tuple[dict[str, str], bytes]]:
+    """The parts of a multipart body: (lower-cased headers, content)."""
+    delimiter = b"--" + boundary.encode("latin-1")
+    chunks = body.split(delimiter)
+    if len(chunks) < 3:
+        raise XapiError("The multipart body has no parts (check the boundary).", rule="multipart")
+    parts = []
+    for chunk in chunks[1:]:
+        if chunk.startswith(b"--"):
+            break
+        if chunk.startswith(b"\r\n"):
+            chunk = chunk[2:]
+        head, sep, content = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            raise XapiError("A part of the multipart body has no header block.", rule="multipart")
+        if content.endswith(b"\r\n"):
+            content = content[:-2]
+        headers = {}
+        for line in head.decode("latin-1").split("\r\n"):
+            if ":" in line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        parts.append((headers, content))
+    return parts
+
+
+def _read_body(request: HttpRequest) -> tuple[Any, dict[str, tuple[str, bytes]]]:
+    """The JSON body and the attachment parts (sha2 → (content type, bytes))."""
+    content_type = (request.content_type or "").lower()
+    if content_type == "multipart/mixed":
+        boundary = (request.content_params or {}).get("boundary", "")
+        if not boundary:
+            raise XapiError("A multipart/mixed body needs a boundary.", rule="multipart")
+        parts = _parse_multipart(request.body, boundary.strip('"'))
+        first_headers, first = parts[0]
+        if first_headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            raise XapiError("The first part of a multipart body must be application/json.", rule="multipart")
+        attachments: dict[str, tuple[str, bytes]] = {}
+        for number, (headers, content) in enumerate(parts[1:], start=1):
+            declared = headers.get("x-experience-api-hash", "")
+            if not declared:
+                raise XapiError(f"Part {number} has no X-Experience-API-Hash header.", rule="attachment-hash")
+            if headers.get("content-transfer-encoding", "").lower() != "binary":
+                raise XapiError(f"Part {number} needs Content-Transfer-Encoding: binary.", rule="attachment-encoding")
+            actual = hashlib.sha256(content).hexdigest()
+            if actual != declared.lower():
+                raise XapiError(
+                    f"Part {number}: X-Experience-API-Hash is {declared} but the content hashes to {actual}.",
+                    rule="attachment-hash",
+                )
+            attachments[actual] = (headers.get("content-type", "application/octet-stream"), content)
+        return _json(first), attachments
+    if content_type not in ("application/json", "") and not content_type.endswith("+json"):
+        raise XapiError("Statements are sent as application/json or multipart/mixed.", rule="content-type")
+    return _json(request.body), {}
+
+
+def _json(raw: bytes) -> Any:
+    return validation.loads_strict(raw or b"null")
+
+
+def _b64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _check_signatures(statements: list[dict[str, Any]], attachments: dict[str, tuple[str, bytes]]) -> None:
+    """Signed statements: the JWS is well formed, uses RS256/384/512, and its payload is the
+    statement (without the signature attachment). The RSA signature itself is not checked:
+    that needs the ``cryptography`` package, not installed (see docs/lrs.md)."""
+    for index, stmt in enumerate(statements):
+        for number, attachment in enumerate(stmt.get("attachments") or ()):
+            if attachment.get("usageType") != SIGNATURE_USAGE:
+                continue
+            path = f"statements[{index}].attachments[{number}]"
+            if attachment.get("contentType") != "application/octet-stream":
+                raise XapiError(
+                    "A signature attachment has contentType application/octet-stream.", path=path, rule="signature"
+                )
+            part = attachments.get(attachment.get("sha2", ""))
+            if part is None:
+                raise XapiError("The signature's part is missing.", path=path, rule="signature")
+            try:
+                header_b64, payload_b64, signature_b64 = part[1].decode("ascii").strip().split(".")
+                header = json.loads(_b64url(header_b64))
+                payload = json.loads(_b64url(payload_b64))
+                _b64url(signature_b64)
+            except (ValueError, UnicodeDecodeError, binascii.Error):
+                raise XapiError("The signature is not a JWS in compact form.", path=path, rule="signature") from None
+            if not isinstance(header, dict) or header.get("alg") not in JWS_ALGORITHMS:
+                raise XapiError("A statement signature uses RS256, RS384 or RS512.", path=path, rule="signature")
+            if not isinstance(payload, dict) or not _signed_payload_matches(payload, stmt):
+                raise XapiError("The signed payload differs from the statement.", path=path, rule="signature")
+
+
+def _signed_payload_matches(payload: dict[str, Any], stmt: dict[str, Any]) -> bool:
+    def strip(data: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in data.items() if k not in ("attachments", "authority", "stored", "version")}
+        if "id" in data and "id" not in payload:
+            out.pop("id", None)
+        return out
+
+    return validation.statements_equivalent(strip(payload), strip(stmt))
+
+
+# --- the resource --------------------------------------------------------------------------
+
+
+@xapi_view(methods=("GET", "HEAD", "PUT", "POST"), scope_for=_scopes)
+def _resource(request: HttpRequest, *, client: LrsClient, version: str) -> HttpResponse:
+    if request.method in ("GET", "HEAD"):
+        return _get(request, client=client)
+    params = _params(request)
+    body, attachments = _read_body(request)
+    if request.method == "PUT":
+        unknown = sorted(set(params) - {"statementId"})
+        if unknown:
+            raise XapiError(f"Unknown parameter for PUT: {unknown[0]}.", path=unknown[0], rule="unknown-param")
+        if "statementId" not in params:
+            raise XapiError("PUT needs the statementId parameter.", path="statementId", rule="put-id")
+        if not isinstance(body, dict):
+            raise XapiError("PUT stores one statement: the body must be a JSON object.", rule="put-body")
+        statement_id = _uuid(params["statementId"], "statementId")
+        _check_signatures([body], attachments)
+        services.statement_store(
+            statements=[body], client=client, version=version, statement_id=statement_id, attachments=attachments
+        )
+        return HttpResponse(status=204)
+    # POST
+    if params:
+        name = sorted(params)[0]
+        raise XapiError(f"Unknown parameter for POST: {name}.", path=name, rule="unknown-param")
+    statements = body if isinstance(body, list) else [body]
+    if not all(isinstance(s, dict) for s in statements):
+        raise XapiError("The body must be a statement or a list of statements.", rule="post-body")
+    _check_signatures(statements, attachments)
+    ids = services.statement_store(statements=statements, client=client, version=version, attachments=attachments)
+    return json_response(ids)
+
+
+def _uuid(value: str, name: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise XapiError(f"The {name} parameter is not a UUID.", path=name, rule="uuid") from None
+
+
+def _get(request: HttpRequest, *, client: LrsClient) -> HttpResponse:
+    params = _params(request)
+    consistent = _now_header()
+    if "statementId" in params or "voidedStatementId" in params:
+        extra = sorted(set(params) - queries.SINGLE_PARAMS)
+        if extra or ("statementId" in params and "voidedStatementId" in params):
+            name = extra[0] if extra else "voidedStatementId"
+            raise XapiError(
+                f"With statementId or voidedStatementId, the only other parameters are format and attachments "
+                f"(not {name}).",
+                path=name,
+                rule="single-params",
+            )
+        fmt = queries.parse_format(params)
+        want_attachments = queries._bool(params, "attachments")
+        voided = "voidedStatementId" in params
+        statement = queries.statement_get(
+            client=client, statement_id=params["voidedStatementId" if voided else "statementId"], voided=voided
+        )
+        payload = queries.render_statements(
+            [statement.payload], fmt=fmt, accept_language=request.headers.get("Accept-Language", "")
+        )[0]
+        headers = {
+            "X-Experience-API-Consistent-Through": consistent,
+            "Last-Modified": http_date(statement.stored.timestamp()),
+        }
+        return _respond(payload, [statement.payload] if want_attachments else None, headers)
+    query = queries.parse_query(params)
+    return _page(request, client=client, query=query, consistent=consistent)
+
+
+def _page(request: HttpRequest, *, client: LrsClient, query: queries.StatementQuery, consistent: str) -> HttpResponse:
+    page = queries.statement_query(client=client, query=query)
+    stored = [row.payload for row in page.statements]
+    rendered = queries.render_statements(
+        stored, fmt=query.format, accept_language=request.headers.get("Accept-Language", "")
+    )
+    more = reverse("xapi:statements_more", kwargs={"cursor": page.more}) if page.more else ""
+    body = {"statements": rendered, "more": more}
+    return _respond(body, stored if query.attachments else None, {"X-Experience-API-Consistent-Through": consistent})
+
+
+def _respond(body: Any, with_attachments: list[dict[str, Any]] | None, headers: dict[str, str]) -> HttpResponse:
+    if with_attachments is None:
+        return json_response(body, headers=headers)
+    boundary = "pilotage-" + hashlib.sha256(_now_header().encode()).hexdigest()[:24]
+    chunks = [
+        f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(),
+        json.dumps(body, ensure_ascii=False).encode(),
+        b"\r\n",
+    ]
+    for attachment in queries.attachments_of(with_attachments):
+        chunks += [
+            (
+                f"--{boundary}\r\nContent-Type: {attachment.content_type}\r\nContent-Transfer-Encoding: binary\r\n"
+                f"X-Experience-API-Hash: {attachment.sha2}\r\n\r\n"
+            ).encode(),
+            bytes(attachment.content),
+            b"\r\n",
+        ]
+    chunks.append(f"--{boundary}--\r\n".encode())
+    response = HttpResponse(b"".join(chunks), content_type=f'multipart/mixed; boundary="{boundary}"')
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+@xapi_view(methods=("GET", "HEAD"), scope_for=lambda request: READ_SCOPES)
+def statements_more(request: HttpRequest, *, client: LrsClient, version: str, cursor: str) -> HttpResponse:
+    """The next page of a statement query (the ``more`` link of the previous page)."""
+    if request.GET:
+        name = sorted(request.GET)[0]
+        raise XapiError(f"A more link takes no parameter ({name}).", path=name, rule="unknown-param")
+    query = queries.StatementQuery.from_cursor(cursor)
+    return _page(request, client=client, query=query, consistent=_now_header())
+
+
+# --- the alternate request syntax (xAPI 1.0.3, removed in 2.0) ----------------------------
+
+
+def _alternate(request: HttpRequest) -> None:
+    """Turn ``POST ?method=X`` with a form body into the request it stands for."""
+    if request.method != "POST":
+        raise XapiError("The method parameter is only used with POST (alternate request syntax).", path="method")
+    extra = sorted(set(request.GET) - {"method"})
+    if extra:
+        raise XapiError(
+            "With the alternate request syntax, parameters go in the form body, not the query string.",
+            path=extra[0],
+            rule="alternate-syntax",
+        )
+    method = request.GET["method"].upper()
+    if method not in ("GET", "PUT", "POST", "HEAD"):
+        raise XapiError(f"Method {method} is not allowed on statements.", path="method", rule="alternate-syntax")
+    if (request.content_type or "").lower() != "application/x-www-form-urlencoded":
+        raise XapiError(
+            "The alternate request syntax sends an application/x-www-form-urlencoded body.", rule="alternate-syntax"
+        )
+    form = QueryDict(request.body, encoding="utf-8")
+    version = form.get("X-Experience-API-Version") or request.headers.get("X-Experience-API-Version", "")
+    if version.strip().startswith("2"):
+        raise XapiError("xAPI 2.0 has no alternate request syntax: send a plain request.", rule="alternate-syntax")
+    params = QueryDict(mutable=True)
+    content = ""
+    for name in form:
+        value = form[name]
+        if name.lower() in ALTERNATE_HEADERS:
+            request.META[ALTERNATE_HEADERS[name.lower()]] = value
+        elif name == "content":
+            content = value
+        else:
+            params[name] = value
+    if "CONTENT_TYPE" not in {ALTERNATE_HEADERS.get(n.lower()) for n in form}:
+        request.META["CONTENT_TYPE"] = "application/json"
+    request.method = method
+    request.META["REQUEST_METHOD"] = method
+    request.GET = params  # type: ignore[assignment]
+    request._body = content.encode()  # type: ignore[attr-defined]
+    request._set_content_type_params(request.META)  # type: ignore[attr-defined]
+    request.__dict__.pop("headers", None)
+
+
+def _finish_error(exc: XapiError) -> HttpResponse:
+    response = error_response(exc)
+    for name, value in CORS_HEADERS.items():
+        response[name] = value
+    response["X-Experience-API-Version"] = CURRENT_VERSION
+    return response
+
+
+@csrf_exempt
+def statements(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """GET/PUT/POST /xapi/statements (and POST ?method=... for 1.0.3 clients)."""
+    if "method" in request.GET and request.method != "OPTIONS":
+        try:
+            _alternate(request)
+        except XapiError as exc:
+            return _finish_error(exc)
+    view: Callable[..., HttpResponse] = _resource
+    return view(request, **kwargs)

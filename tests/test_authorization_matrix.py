@@ -31,6 +31,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pilotage.core.models import ApiToken, Job
+from pilotage.lrs.models import Agent, LrsClient
 from pilotage.people.models import Audience, PeopleImport, Role, User
 
 # Column order of the table; the abbreviation is the cast's user name, except "anon".
@@ -148,6 +149,24 @@ xapi:statements                     GET    -             401  401 401 401 401 40
 xapi:statements                     PUT    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
 xapi:statements                     POST   -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
 xapi:statements_more                GET    xapi_cursor   401  401 401 401 401 401 401 401 401 401 401 401 401 401
+# --- xAPI documents, activities, agents: Basic credentials only; about is public ---------------------------
+xapi:activities_state               GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
+xapi:activities_profile             GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
+xapi:agents_profile                 GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
+xapi:activities                     GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
+xapi:agents                         GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
+xapi:about                          GET    -             200  200 200 200 200 200 200 200 200 200 200 200 200 200
+# --- LRS clients: the DLM manages, the L&D team reads; learner identity: the DLM only ----------------------
+lrs:client_list                     GET    -             302  200 200 403 403 403 403 403 403 403 403 403 403 403
+lrs:client_create                   GET    -             302  200 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:client_create                   POST   lrs_new       302  200 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:client_revoke                   GET    lrs_client    302  200 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:client_revoke                   POST   lrs_client    302  302 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:client_revoke                   POST   lrs_missing   302  404 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:agent_unmatched                 GET    -             302  200 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:agent_link                      GET    lrs_agent     302  200 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:agent_link                      POST   lrs_agent     302  302 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:agent_link                      GET    lrs_missing   302  404 403 403 403 403 403 403 403 403 403 403 403 403
 # --- Django's admin (prefix rule: every /admin/ URL is staff only; nobody in the cast is staff) ---------------
 admin:index                         GET    -             302  302 302 302 302 302 302 302 302 302 302 302 302 302
 """
@@ -206,6 +225,16 @@ def _people_import(cast: Cast) -> PeopleImport:
     )
 
 
+def _lrs_client() -> LrsClient:
+    from pilotage.lrs.credentials import lrs_client_create
+
+    return lrs_client_create(actor="matrix", name="Matrix tool", scopes=["state"])[0]
+
+
+def _lrs_agent() -> Agent:
+    return Agent.objects.create(ifi="mbox:mailto:matrix@personal.example", name="Matrix learner")
+
+
 TARGETS: dict[str, Filler] = {
     "-": lambda cast, user: Target(),
     "reset_email": lambda cast, user: Target(data={"email": cast.learner.email}),
@@ -234,6 +263,10 @@ TARGETS: dict[str, Filler] = {
         kwargs={"audience_id": _audience_of(cast, "client_a").pk}, json={"name": "Renamed", "rules": {}}
     ),
     "api_preview": lambda cast, user: Target(json={"rules": {}}),
+    "lrs_new": lambda cast, user: Target(data={"name": "Storyline", "scopes": ["statements/write", "state"]}),
+    "lrs_client": lambda cast, user: Target(kwargs={"pk": _lrs_client().pk}),
+    "lrs_agent": lambda cast, user: Target(kwargs={"pk": _lrs_agent().pk}, data={"employee_number": "E003"}),
+    "lrs_missing": lambda cast, user: Target(kwargs={"pk": 987654}),
     "aud_form": lambda cast, user: Target(data={"name": "Sales people", "action": "save"}),
     "aud_cla": lambda cast, user: Target(
         kwargs={"pk": _audience_of(cast, "client_a").pk}, data={"name": "Renamed", "action": "save"}

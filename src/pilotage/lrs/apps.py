@@ -11,3 +11,14 @@ class LrsConfig(AppConfig):
         from pilotage.lrs import progress
 
         progress.register()
+
+        # --- navigation: LRS clients and learner identity (views/clients.py, views/identity.py) ---
+        from django.utils.translation import gettext_lazy as _
+
+        from pilotage.core import navigation
+        from pilotage.people import permissions
+
+        navigation.register(
+            "lrs", _("Learning records"), "lrs:client_list", order=30, visible=permissions.is_staff_member
+        )
+        # --- end navigation ---

@@ -84,7 +84,8 @@ def lrs_client_create(*, actor: Any, name: str, scopes: Iterable[str]) -> tuple[
         authority={
             "objectType": "Agent",
             "name": name,
-            "account": {"homePage": settings.SITE_URL.rstrip("/") + "/", "name": key},
+            # The homePage as services.default_authority writes it: one IFI per client.
+            "account": {"homePage": settings.SITE_URL, "name": key},
         },
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )

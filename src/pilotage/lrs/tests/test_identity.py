@@ -182,3 +182,41 @@ def test_link_form(cast: Any, login: Any, history: dict[str, Any]) -> None:
     history["stranger"].refresh_from_db()
     assert history["stranger"].employee == cast.employees["learner"]
     assert web.get(reverse("lrs:agent_link", args=[987654])).status_code == 404
+
+
+def _sent(mbox: str) -> list[dict[str, Any]]:
+    course = "https://example.com/courses/onboarding"
+    return [
+        {
+            "actor": {"mbox": mbox},
+            "verb": {"id": verb},
+            "object": {"id": course},
+            "timestamp": when,
+        }
+        for verb, when in [
+            (COMPLETED, "2026-03-10T09:00:00Z"),
+            (EXPERIENCED, "2026-03-10T23:30:00Z"),
+            (EXPERIENCED, "2026-03-12T08:00:00+02:00"),
+        ]
+    ]
+
+
+def test_link_gives_the_rollups_of_a_learner_matched_from_the_start(cast: Any) -> None:
+    """Stored through the real ingestion service: linking afterwards must leave the same
+    progress and rollups as if the actor had been matched on arrival."""
+    from pilotage.lrs.services import statement_store
+
+    statement_store(statements=_sent("mailto:julie.petit@example.com"), client=None, version="2.0.0")
+    matched = _rollups()
+    progress = list(LearnerProgress.objects.values_list("employee_id", "statement_count"))
+    DailyActivity.objects.all().delete()
+    LearnerProgress.objects.all().delete()
+
+    statement_store(statements=_sent("mailto:j.petit@gmail.example"), client=None, version="2.0.0")
+    stranger = Agent.objects.get(ifi="mbox:mailto:j.petit@gmail.example")
+    assert stranger.employee is None
+    assert {unit for (_, _, unit) in _rollups()} == {0}
+    identity.agent_link_employee(actor=cast.dlm, agent=stranger, employee=cast.employees["learner"])
+
+    assert _rollups() == matched
+    assert list(LearnerProgress.objects.values_list("employee_id", "statement_count")) == progress

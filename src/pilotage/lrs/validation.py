@@ -180,6 +180,8 @@ def _key_path(path: str, key: str) -> str:
 
 def _check_keys(obj: dict[str, Any], allowed: frozenset[str], path: str, what: str) -> None:
     """Unknown properties (including keys in the wrong case) and ``null`` values."""
+    if allowed.issuperset(obj) and None not in obj.values():
+        return  # the usual case, in two C-level passes
     for key, value in obj.items():
         if key not in allowed:
             raise _fail(
@@ -221,10 +223,27 @@ def _boolean(value: Any, path: str) -> None:
         raise _fail("must be true or false.", path, "type-boolean")
 
 
+# IRIs repeat endlessly (verbs, activities, categories, extension keys): the ones already
+# found valid are remembered in a bounded set, a cheaper test than the regular expression.
+_VALID_IRIS: set[str] = set()
+_VALID_IRIS_MAX = 20_000
+
+
+def _is_iri(value: str) -> bool:
+    if value in _VALID_IRIS:
+        return True
+    if _IRI_RE.match(value) is None:
+        return False
+    if len(_VALID_IRIS) >= _VALID_IRIS_MAX:
+        _VALID_IRIS.clear()
+    _VALID_IRIS.add(value)
+    return True
+
+
 def _iri(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise _fail("must be an IRI string.", path, "type-string")
-    if not _IRI_RE.match(value):
+    if not _is_iri(value):
         raise _fail(f"'{value}' is not an absolute IRI (a scheme such as 'https:' is required).", path, "iri")
     return value
 
@@ -232,7 +251,7 @@ def _iri(value: Any, path: str) -> str:
 def _irl(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise _fail("must be an IRL string.", path, "type-string")
-    if not _IRI_RE.match(value):
+    if not _is_iri(value):
         raise _fail(f"'{value}' is not an absolute IRL (a scheme such as 'https:' is required).", path, "irl")
     return value
 
@@ -289,7 +308,7 @@ def _language_map(value: Any, path: str) -> None:
 def _extensions(value: Any, path: str) -> None:
     obj = _object(value, path, "Extensions")
     for key in obj:  # values are free, null included (XAPI-00001)
-        if not _IRI_RE.match(key):
+        if not _is_iri(key):
             raise _fail(f"the extension key '{key}' is not an absolute IRI.", _key_path(path, key), "iri")
 
 

@@ -129,7 +129,7 @@ def test_link_adds_to_existing_rollups_of_the_unit(cast: Any, history: dict[str,
 
 def test_unmatched_list_has_counts_and_last_seen(cast: Any, history: dict[str, Any]) -> None:
     Agent.objects.create(ifi="mbox:mailto:never-sent@example.com")  # no statement: not listed
-    rows = {a.ifi: a for a in identity.unmatched_agent_list()}
+    rows: dict[str, Any] = {a.ifi: a for a in identity.unmatched_agent_list()}
     assert set(rows) == {history["stranger"].ifi, history["other"].ifi}
     assert rows[history["stranger"].ifi].statement_count == 3
     assert rows[history["stranger"].ifi].last_seen == dt.datetime(2026, 3, 10, 23, 30, tzinfo=UTC)

@@ -870,6 +870,21 @@ def validate_statements(payload: Any, *, version: str) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ identity and hashes
 
 
+def normalise_context_activities(statement: dict[str, Any]) -> dict[str, Any]:
+    """Turn single contextActivities values into arrays, in place (sub-statement included),
+    as the LRS must return them (XAPI-00096); returns the statement. Call after validation."""
+    for part in (statement, statement.get("object")):
+        if not isinstance(part, dict):
+            continue
+        context = part.get("context")
+        activities = context.get("contextActivities") if isinstance(context, dict) else None
+        if isinstance(activities, dict):
+            for key, value in activities.items():
+                if isinstance(value, dict):
+                    activities[key] = [value]
+    return statement
+
+
 def agent_ifi(agent: dict[str, Any]) -> str | None:
     """Canonical IFI text of an (already validated) Agent or identified Group, as in
     ``models.Agent.ifi``; ``None`` for an anonymous Group.

@@ -17,6 +17,7 @@ from pilotage.lrs.validation import (
     comparison_form,
     is_language_tag,
     loads_strict,
+    normalise_context_activities,
     parse_duration,
     parse_timestamp,
     statements_equivalent,
@@ -1350,3 +1351,13 @@ def test_loads_strict_rejects_invalid_json(text: str) -> None:
 
 def test_loads_strict_parses_statements() -> None:
     assert loads_strict('[{"a": 1}, {"b": [1, 2]}]') == [{"a": 1}, {"b": [1, 2]}]
+
+
+def test_normalise_context_activities_makes_arrays_in_statement_and_substatement() -> None:
+    statement = c(cmi5, "context.contextActivities", {"parent": {"id": AU}, "grouping": [{"id": COURSE}]})
+    statement["object"] = substatement()["object"]
+    statement["object"]["context"]["contextActivities"] = {"other": {"id": COURSE}}
+    validate_statement(statement, version=V2)
+    assert normalise_context_activities(statement) is statement
+    assert statement["context"]["contextActivities"] == {"parent": [{"id": AU}], "grouping": [{"id": COURSE}]}
+    assert statement["object"]["context"]["contextActivities"] == {"other": [{"id": COURSE}]}

@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models
 
-from pilotage.lrs import projections, validation
+from pilotage.lrs import bulk, projections, validation
 from pilotage.lrs.models import NO_REGISTRATION, DailyActivity, LearnerProgress, Verb
 from pilotage.people.models import Employee
 
@@ -69,38 +67,6 @@ def _duration(result: dict[str, Any]) -> float:
         return 0.0
 
 
-def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return field
-
-
-def _upsert(model: type[models.Model], rows: Sequence[dict[str, Any]], conflict: list[str], merge: str) -> None:
-    """One ``INSERT ... ON CONFLICT (...) DO UPDATE SET <merge>`` for ``rows`` (dicts of
-    field name → value); ``merge`` is SQL over the table name and ``excluded``."""
-    if not rows:
-        return
-    fields = [_field(model, name) for name in rows[0]]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    keys = ", ".join(quote(str(_field(model, name).column)) for name in conflict)
-    table = quote(model._meta.db_table)
-    # Multi-row VALUES in slices: one statement per few hundred rows on both databases.
-    per_statement = max(1, 900 // len(fields))
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            placeholders = ", ".join("(" + ", ".join(["%s"] * len(fields)) + ")" for _ in chunk)
-            params: list[Any] = []
-            for row in chunk:
-                params += [f.get_db_prep_save(row[f.name], connection) for f in fields]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {placeholders} "
-                f"ON CONFLICT ({keys}) DO UPDATE SET {merge.format(t=table)}",
-                params,
-            )
-
-
 @dataclass
 class _Progress:
     employee_id: int | None
@@ -120,6 +86,19 @@ def _earliest(column: str) -> str:
     )
 
 
+PROGRESS_FIELDS = [
+    "agent",
+    "activity",
+    "registration",
+    "employee",
+    "first_launch",
+    "last_activity",
+    "completed_at",
+    "success",
+    "best_score",
+    "time_spent_seconds",
+    "statement_count",
+]
 PROGRESS_MERGE = ", ".join(
     [
         "employee_id = COALESCE(excluded.employee_id, {t}.employee_id)",
@@ -167,22 +146,24 @@ def learner_progress(batch: projections.Batch) -> None:
                 entry.best_score = score
             entry.time_spent += _duration(result)
     rows = [
-        {
-            "agent": agent_id,
-            "activity": activity_id,
-            "registration": registration,
-            "employee": e.employee_id,
-            "first_launch": e.first_launch,
-            "last_activity": e.last_activity,
-            "completed_at": e.completed_at,
-            "success": e.success,
-            "best_score": e.best_score,
-            "time_spent_seconds": e.time_spent,
-            "statement_count": e.count,
-        }
+        (
+            agent_id,
+            activity_id,
+            registration,
+            e.employee_id,
+            e.first_launch,
+            e.last_activity,
+            e.completed_at,
+            e.success,
+            e.best_score,
+            e.time_spent,
+            e.count,
+        )
         for (agent_id, activity_id, registration), e in acc.items()
     ]
-    _upsert(LearnerProgress, rows, ["agent", "activity", "registration"], PROGRESS_MERGE)
+    bulk.upsert(
+        LearnerProgress, PROGRESS_FIELDS, rows, conflict=["agent", "activity", "registration"], merge=PROGRESS_MERGE
+    )
 
 
 def daily_activity(batch: projections.Batch) -> None:
@@ -199,11 +180,9 @@ def daily_activity(batch: projections.Batch) -> None:
         unit = units.get(s.employee_id) if s.employee_id else None
         key = (day, s.activity_id or 0, verb_ids[s.verb_iri], unit or 0)
         counts[key] = counts.get(key, 0) + 1
-    rows = [
-        {"day": day, "activity_key": activity, "verb": verb, "org_unit_key": unit, "count": count}
-        for (day, activity, verb, unit), count in counts.items()
-    ]
-    _upsert(DailyActivity, rows, ["day", "activity_key", "verb", "org_unit_key"], "count = {t}.count + excluded.count")
+    keys = ["day", "activity_key", "verb", "org_unit_key"]
+    rows = [(*key, count) for key, count in counts.items()]
+    bulk.upsert(DailyActivity, [*keys, "count"], rows, conflict=keys, merge="count = {t}.count + excluded.count")
 
 
 def register() -> None:

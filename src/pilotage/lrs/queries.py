@@ -177,16 +177,22 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
     check_object_agent: int | None = None
     if query.agent_ifi is not None:
         agent_id = Agent.objects.filter(ifi=query.agent_ifi).values_list("pk", flat=True).first()
-        if agent_id is None:
+        authorities = _authority_clients(query.agent_ifi) if query.related_agents else []
+        if agent_id is None and not authorities:
             return Page([], "")
-        refs = StatementRef.objects.filter(agent_id=agent_id).values("statement_id")
-        if query.related_agents:
-            qs = qs.filter(Q(actor_id=agent_id) | Q(id__in=refs))
-        else:
-            # Actor, or object when it is this agent or group: the object is among the
-            # references (of a statement whose object is no activity); checked below.
-            qs = qs.filter(Q(actor_id=agent_id) | Q(activity__isnull=True, id__in=refs))
-            check_object_agent = agent_id
+        condition = Q(pk__in=[])
+        if agent_id is not None:
+            refs = StatementRef.objects.filter(agent_id=agent_id).values("statement_id")
+            if query.related_agents:
+                condition = Q(actor_id=agent_id) | Q(id__in=refs)
+            else:
+                # Actor, or object when it is this agent or group: the object is among the
+                # references (of a statement whose object is no activity); checked below.
+                condition = Q(actor_id=agent_id) | Q(activity__isnull=True, id__in=refs)
+                check_object_agent = agent_id
+        for client_id in authorities:
+            condition |= Q(client__isnull=True) if client_id is None else Q(client_id=client_id)
+        qs = qs.filter(condition)
     if query.verb is not None:
         verb_id = Verb.objects.filter(iri=query.verb).values_list("pk", flat=True).first()
         if verb_id is None:
@@ -218,6 +224,24 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
     if check_object_agent is not None:
         rows = [row for row in rows if row.actor_id == check_object_agent or _object_is(row, query.agent_ifi)]
     return Page(rows, more)
+
+
+def _authority_clients(ifi: str) -> list[int | None]:
+    """Clients whose statements carry this agent in their authority (``None``: statements
+    stored by Pilotage itself). The authority is the same for all of a client's statements,
+    so it is matched through ``Statement.client`` rather than one reference per statement."""
+    from pilotage.lrs.services import default_authority, internal_authority
+
+    found: list[int | None] = []
+    candidates: list[tuple[int | None, dict[str, Any]]] = [(None, internal_authority())]
+    candidates += [
+        (c.pk, c.authority or default_authority(c)) for c in LrsClient.objects.only("pk", "key", "authority")
+    ]
+    for pk, authority in candidates:
+        members = [authority, *(authority.get("member") or [])]
+        if any(isinstance(m, dict) and validation.agent_ifi(m) == ifi for m in members):
+            found.append(pk)
+    return found
 
 
 def _object_is(row: Statement, ifi: str | None) -> bool:

@@ -36,13 +36,29 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from pilotage.lrs import projections, validation
+from pilotage.lrs import bulk, projections, validation
 from pilotage.lrs.errors import Conflict, XapiError
 from pilotage.lrs.models import Activity, Agent, Attachment, LrsClient, Statement, StatementRef, Verb
 from pilotage.people.models import Employee
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+STATEMENT_FIELDS = [
+    "statement_id",
+    "stored",
+    "timestamp",
+    "actor",
+    "verb",
+    "activity",
+    "registration",
+    "voided_target",
+    "voided",
+    "client",
+    "version",
+    "payload",
+    "content_hash",
+]
 CHUNK = 900  # ids per IN (...) clause: under SQLite's historical 999-variable limit
+
 
 def _chunks(values: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     for start in range(0, len(values), size):
@@ -67,6 +83,11 @@ def _parse_time(value: str, path: str) -> dt.datetime:
 def default_authority(client: LrsClient) -> dict[str, Any]:
     """The authority stamped on statements of a client that has none configured."""
     return {"objectType": "Agent", "account": {"homePage": settings.SITE_URL, "name": client.key}}
+
+
+def internal_authority() -> dict[str, Any]:
+    """The authority of statements stored by Pilotage itself (player, imports, demo)."""
+    return {"objectType": "Agent", "account": {"homePage": settings.SITE_URL, "name": "pilotage"}}
 
 
 # --- interning ---------------------------------------------------------------------------------
@@ -283,7 +304,8 @@ def _prepare(
         _context_refs(obj.get("context"), prepared, agents, activities)
     prepared.voided_target = voided_target
     _context_refs(context, prepared, agents, activities)
-    _collect_agent(authority, prepared.related_agents, agents)
+    # The authority is not referenced per statement (it is the same for a whole client's
+    # statements): ``related_agents`` queries find it through ``Statement.client``.
     return prepared
 
 
@@ -320,13 +342,7 @@ def statement_store(
     stored_at = timezone.now()
     stored = iso_timestamp(stored_at)
     stmt_version = "2.0.0" if version.startswith("2.") else "1.0.0"
-    if client is None:
-        authority: dict[str, Any] = {
-            "objectType": "Agent",
-            "account": {"homePage": settings.SITE_URL, "name": "pilotage"},
-        }
-    else:
-        authority = client.authority or default_authority(client)
+    authority = internal_authority() if client is None else (client.authority or default_authority(client))
 
     if statement_id is not None:
         wanted_id = str(uuid.UUID(statement_id))
@@ -399,31 +415,37 @@ def statement_store(
     _refresh_definitions(verb_rows, verbs, activity_rows, activities, stored_at)
 
     client_id = client.pk if client is not None else None
-    rows = [
-        Statement(
-            statement_id=p.statement_id,
-            stored=stored_at,
-            timestamp=p.timestamp,
-            actor=agent_rows[p.actor_ifi] if p.actor_ifi else None,
-            verb=verb_rows[p.verb_iri],
-            activity=activity_rows[p.activity_iri] if p.activity_iri else None,
-            registration=p.registration,
-            voided_target=p.voided_target,
-            voided=p.voided,
-            client_id=client_id,
-            version=p.payload["version"],
-            payload=p.payload,
-            content_hash=p.content_hash,
-        )
-        for p in batch.values()
-    ]
-    Statement.objects.bulk_create(rows, batch_size=1000)
-
-    refs: list[StatementRef] = []
-    for row, p in zip(rows, batch.values(), strict=True):
-        refs += [StatementRef(statement=row, agent=agent_rows[ifi]) for ifi in p.related_agents]
-        refs += [StatementRef(statement=row, activity=activity_rows[iri]) for iri in p.related_activities]
-    StatementRef.objects.bulk_create(refs, batch_size=1000)
+    todo = list(batch.values())
+    actor_ids = [agent_rows[p.actor_ifi].pk if p.actor_ifi else None for p in todo]
+    activity_ids = [activity_rows[p.activity_iri].pk if p.activity_iri else None for p in todo]
+    pks = bulk.insert(
+        Statement,
+        STATEMENT_FIELDS,
+        [
+            (
+                p.statement_id,
+                stored_at,
+                p.timestamp,
+                actor_id,
+                verb_rows[p.verb_iri].pk,
+                activity_id,
+                p.registration,
+                p.voided_target,
+                p.voided,
+                client_id,
+                p.payload["version"],
+                p.payload,
+                p.content_hash,
+            )
+            for p, actor_id, activity_id in zip(todo, actor_ids, activity_ids, strict=True)
+        ],
+        returning=True,
+    )
+    refs: list[tuple[int, int | None, int | None]] = []
+    for pk, p in zip(pks, todo, strict=True):
+        refs += [(pk, agent_rows[ifi].pk, None) for ifi in p.related_agents]
+        refs += [(pk, None, activity_rows[iri].pk) for iri in p.related_activities]
+    bulk.insert(StatementRef, ["statement", "agent", "activity"], refs)
 
     if attachments:
         Attachment.objects.bulk_create(
@@ -434,22 +456,22 @@ def statement_store(
             ignore_conflicts=True,
         )
     if client is not None:
-        LrsClient.objects.filter(pk=client.pk).update(statement_count=F("statement_count") + len(rows))
+        LrsClient.objects.filter(pk=client.pk).update(statement_count=F("statement_count") + len(pks))
 
     projections.run(
         projections.Batch(
             statements=[
                 projections.StoredStatement(
-                    pk=row.pk,
+                    pk=pk,
                     statement_id=p.statement_id,
                     payload=p.payload,
-                    actor_id=row.actor_id,
+                    actor_id=actor_id,
                     verb_iri=p.verb_iri,
-                    activity_id=row.activity_id,
+                    activity_id=activity_id,
                     registration=p.registration,
                     employee_id=agent_rows[p.actor_ifi].employee_id if p.actor_ifi else None,
                 )
-                for row, p in zip(rows, batch.values(), strict=True)
+                for pk, p, actor_id, activity_id in zip(pks, todo, actor_ids, activity_ids, strict=True)
             ]
         )
     )
@@ -510,7 +532,11 @@ def _refresh_definitions(
     changed = []
     for iri, wanted in activities.items():
         activity = activity_rows[iri]
-        merged = _merge_definition(activity.definition, wanted["definition"]) if wanted["definition"] else activity.definition
+        merged = (
+            _merge_definition(activity.definition, wanted["definition"])
+            if wanted["definition"]
+            else activity.definition
+        )
         if merged != activity.definition:
             activity.definition = merged
             changed.append(activity)

@@ -91,7 +91,10 @@ def test_put_post_get_round_trip(client: Client, lrs: dict[str, str]) -> None:
     assert body["id"] == sid
     assert body["verb"]["id"] == V + "experienced"
     assert body["version"] == "1.0.0"
-    assert body["authority"] == {"objectType": "Agent", "account": {"homePage": "http://127.0.0.1:8000", "name": "tool"}}
+    assert body["authority"] == {
+        "objectType": "Agent",
+        "account": {"homePage": "http://127.0.0.1:8000", "name": "tool"},
+    }
     assert body["timestamp"] == body["stored"]  # filled in when the client sent none
     assert "Last-Modified" in response
     assert "X-Experience-API-Consistent-Through" in response
@@ -253,6 +256,22 @@ def test_filters(client: Client, lrs: dict[str, str]) -> None:
     assert get(client, lrs, limit="-1").status_code == 400
     assert get(client, lrs, bogus="1").status_code == 400
     assert get(client, lrs, statementId=a, verb=V + "completed").status_code == 400
+
+
+def test_related_agents_include_the_authority(client: Client, db: Any) -> None:
+    tool, headers = _client("authoring-tool")
+    tool.authority = {"objectType": "Agent", "name": "Tool", "mbox": "mailto:tool@example.com"}
+    tool.save(update_fields=["authority"])
+    _, other = _client("other")
+    (sid,) = post(client, headers, stmt()).json()
+    post(client, other, stmt())
+    stored = get(client, headers, statementId=sid).json()
+    assert stored["authority"]["mbox"] == "mailto:tool@example.com"
+    by_authority = get(client, headers, agent=json.dumps({"mbox": "mailto:tool@example.com"}), related_agents="true")
+    assert [s["id"] for s in by_authority.json()["statements"]] == [sid]
+    default = json.dumps({"account": {"homePage": "http://127.0.0.1:8000", "name": "other"}})
+    assert len(get(client, headers, agent=default, related_agents="true").json()["statements"]) == 1
+    assert get(client, headers, agent=default).json()["statements"] == []
 
 
 def test_agent_filter_matches_an_agent_object(client: Client, lrs: dict[str, str]) -> None:
@@ -490,7 +509,9 @@ def test_projections_after_a_learning_sequence(client: Client, lrs: dict[str, st
     assert progress.time_spent_seconds == pytest.approx(20 * 60 + 5 * 60 + 30)
     assert progress.statement_count == 5
 
-    daily = {(d.day.isoformat(), d.verb.iri.rsplit("/", 1)[1], d.org_unit_key): d.count for d in DailyActivity.objects.all()}
+    daily = {
+        (d.day.isoformat(), d.verb.iri.rsplit("/", 1)[1], d.org_unit_key): d.count for d in DailyActivity.objects.all()
+    }
     unit = learner.org_unit_id
     assert daily == {
         ("2024-03-04", "launched", unit): 1,

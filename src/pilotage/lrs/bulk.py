@@ -1,0 +1,99 @@
+"""Multi-row INSERT and upsert for the ingest path, in SQL that SQLite (≥ 3.35) and
+PostgreSQL both run.
+
+Why not ``bulk_create``: for a batch of 1,000 statements it builds some 3,000 model
+instances and prepares every value through the field machinery — about half the CPU time of
+the whole ingest. Here the values are adapted once per column type with the backend's own
+adapters (the same text Django would write), and an upsert can merge with the stored row in
+SQL (``ON CONFLICT ... DO UPDATE SET count = t.count + excluded.count``), which
+``bulk_create(update_conflicts=True)`` cannot express.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """A function turning a Python value into the parameter Django would send."""
+    ops = connection.ops
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        return ops.adapt_datetimefield_value
+    if kind == "DateField":
+        return ops.adapt_datefield_value
+    if kind == "UUIDField":
+        if connection.features.has_native_uuid_field:
+            return lambda v: None if v is None else (v if isinstance(v, uuid.UUID) else uuid.UUID(str(v)))
+        return lambda v: None if v is None else (v.hex if isinstance(v, uuid.UUID) else uuid.UUID(str(v)).hex)
+    if kind == "JSONField":
+        encoder = getattr(field, "encoder", None)
+        return lambda v: ops.adapt_json_value(v, encoder)
+    return lambda v: v  # integers, floats, booleans, text, foreign key ids
+
+
+def _rows_per_statement(columns: int) -> int:
+    return max(1, min(1000, (connection.features.max_query_params or 999) // columns))
+
+
+def insert(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *, returning: bool = False
+) -> list[int]:
+    """Insert ``rows`` (tuples in the order of ``fields``); the new ids, in row order, when
+    ``returning`` (as ``bulk_create`` reads them on both databases)."""
+    if not rows:
+        return []
+    columns = [_field(model, name) for name in fields]
+    adapters = [_adapter(f) for f in columns]
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(str(f.column)) for f in columns)}) VALUES "
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    tail = f" RETURNING {quote(str(model._meta.pk.column))}" if returning and model._meta.pk else ""
+    ids: list[int] = []
+    per = _rows_per_statement(len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            params = [adapt(value) for row in chunk for adapt, value in zip(adapters, row, strict=True)]
+            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + tail, params)
+            if returning:
+                ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
+def upsert(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    conflict: Sequence[str],
+    merge: str,
+) -> None:
+    """``INSERT ... ON CONFLICT (conflict) DO UPDATE SET <merge>``; in ``merge``, ``{t}`` is
+    the table (the stored row) and ``excluded`` the row proposed."""
+    if not rows:
+        return
+    columns = [_field(model, name) for name in fields]
+    adapters = [_adapter(f) for f in columns]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    keys = ", ".join(quote(str(_field(model, name).column)) for name in conflict)
+    head = f"INSERT INTO {table} ({', '.join(quote(str(f.column)) for f in columns)}) VALUES "
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    tail = f" ON CONFLICT ({keys}) DO UPDATE SET {merge.format(t=table)}"
+    per = _rows_per_statement(len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            params = [adapt(value) for row in chunk for adapt, value in zip(adapters, row, strict=True)]
+            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + tail, params)

@@ -61,7 +61,7 @@ def _move_daily_counts(rows: list[tuple[Any, int, int, int]], from_unit: int, to
 @transaction.atomic
 def agent_link_employee(*, actor: Any, agent: Agent, employee: Employee) -> Agent:
     """Link an actor to an employee and re-attribute its progress and daily rollups."""
-    agent = Agent.objects.select_for_update().select_related("employee").get(pk=agent.pk)
+    agent = Agent.objects.select_for_update(of=("self",)).select_related("employee").get(pk=agent.pk)
     previous = agent.employee
     if previous is not None and previous.pk == employee.pk:
         return agent

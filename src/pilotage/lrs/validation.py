@@ -1044,3 +1044,13 @@ def loads_strict(text: str | bytes) -> Any:
         return json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise XapiError(f"The body is not valid JSON: {exc}", rule="json") from None
+
+
+def validate_agent(value: Any, *, path: str) -> dict[str, Any]:
+    """An Agent object on its own (the ``agent`` parameter of the document resources)."""
+    return _agent(value, path)
+
+
+def validate_iri(value: Any, *, path: str) -> str:
+    """An absolute IRI (the ``activityId`` parameter and the like)."""
+    return _iri(value, path)

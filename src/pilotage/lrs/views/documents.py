@@ -54,7 +54,7 @@ def _required(params: dict[str, str], name: str) -> str:
 
 
 def _activity_iri(params: dict[str, str]) -> str:
-    return validation._iri(_required(params, "activityId"), "activityId")
+    return validation.validate_iri(_required(params, "activityId"), path="activityId")
 
 
 def _agent_json(params: dict[str, str], name: str = "agent") -> dict[str, Any]:
@@ -71,7 +71,7 @@ def _agent_json(params: dict[str, str], name: str = "agent") -> dict[str, Any]:
 def _agent_ifi(agent: dict[str, Any], name: str = "agent") -> str:
     """The canonical IFI of the Agent (validated by the rules of statements' agents: one
     IFI exactly, no unknown property; a Group is refused)."""
-    validation._agent(agent, name)
+    validation.validate_agent(agent, path=name)
     ifi = validation.agent_ifi(agent)
     assert ifi is not None  # an Agent has exactly one IFI once validated
     return ifi

@@ -248,7 +248,7 @@ def _prepare(
     activities: dict[str, dict[str, Any]],
 ) -> _Prepared:
     original_hash = hashlib.sha256(validation.canonical_json(stmt).encode()).hexdigest()
-    payload = dict(stmt)
+    payload = validation.normalise_context_activities(dict(stmt))  # single values become arrays
     payload["id"] = str(uuid.UUID(str(payload["id"])))
     payload["stored"] = stored
     payload["authority"] = authority

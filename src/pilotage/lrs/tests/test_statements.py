@@ -225,7 +225,7 @@ def test_filters(client: Client, lrs: dict[str, str]) -> None:
             email="bob@example.com",
             context={
                 "instructor": {"mbox": "mailto:ada@example.com"},
-                "contextActivities": {"parent": [{"id": COURSE}]},
+                "contextActivities": {"parent": {"id": COURSE}},  # a single activity: stored as a list
             },
             activity=MODULE,
         ),
@@ -238,6 +238,7 @@ def test_filters(client: Client, lrs: dict[str, str]) -> None:
         return [s["id"] for s in response.json()["statements"]]
 
     ada = json.dumps({"mbox": "mailto:ada@example.com"})
+    assert get(client, lrs, statementId=b).json()["context"]["contextActivities"]["parent"] == [{"id": COURSE}]
     assert ids(agent=ada) == [a]
     assert ids(agent=ada, related_agents="true") == [b, a]
     assert ids(agent=json.dumps({"mbox": "mailto:nobody@example.com"})) == []

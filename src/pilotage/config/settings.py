@@ -170,6 +170,10 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# An XLSX is a zip: refuse one that would expand past this (zip bombs).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 500 * 1024 * 1024)
+# xAPI account homePages whose account name is an employee number (besides SITE_URL).
+LRS_EMPLOYEE_ACCOUNT_HOMEPAGES = env_list("LRS_EMPLOYEE_ACCOUNT_HOMEPAGES")
 
 TASKS = {
     "default": {

@@ -122,6 +122,12 @@ class Statement(models.Model):
             models.Index(fields=["verb", "id"], name="lrs_stmt_verb_idx"),
             models.Index(fields=["activity", "id"], name="lrs_stmt_activity_idx"),
             models.Index(fields=["registration", "id"], name="lrs_stmt_registration_idx"),
+            # Voiding statements only (a handful): finds the voider of a late-arriving target.
+            models.Index(
+                fields=["voided_target"],
+                name="lrs_stmt_voided_target_idx",
+                condition=models.Q(voided_target__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

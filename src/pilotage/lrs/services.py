@@ -134,7 +134,7 @@ def _match_employees(new_agents: dict[str, dict[str, Any]]) -> None:
       from: a name "1234" on some tool is not employee 1234.
     Agents met before are not matched again here: linking them is the identity page's job.
     """
-    homepages = {settings.SITE_URL.rstrip("/"), *getattr(settings, "LRS_EMPLOYEE_ACCOUNT_HOMEPAGES", ())}
+    homepages = {settings.SITE_URL.rstrip("/"), *settings.LRS_EMPLOYEE_ACCOUNT_HOMEPAGES}
     homepages = {h.rstrip("/") for h in homepages}
     emails: dict[str, list[str]] = {}
     numbers: dict[str, list[str]] = {}

@@ -51,7 +51,7 @@ PROGRESS_EVERY = 2000
 ATTR_PREFIX = "attr_"
 EXTENSIONS = (".csv", ".xlsx")
 # An XLSX is a zip: refuse archives that would expand past these before openpyxl opens them.
-MAX_UNCOMPRESSED_BYTES: int = getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 500 * 1024 * 1024)
+MAX_UNCOMPRESSED_BYTES: int = settings.IMPORT_MAX_UNCOMPRESSED_BYTES
 MAX_COMPRESSION_RATIO = 100  # real worksheets compress 5-20 times; zip bombs thousands of times
 MAX_ZIP_MEMBERS = 10_000
 CSV_DELIMITERS = (",", ";", "\t")

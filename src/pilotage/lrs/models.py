@@ -240,3 +240,66 @@ class DailyActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.verb_id} {self.activity_key}: {self.count}"
+
+
+class LmsImportMapping(models.Model):
+    """A saved column mapping for LMS completion reports: Pilotage field -> column header,
+    with how learners are identified and the language of course titles."""
+
+    class LearnerKey(models.TextChoices):
+        EMPLOYEE_NUMBER = "employee_number", _("Employee number")
+        EMAIL = "email", _("E-mail")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    columns = models.JSONField(default=dict)
+    learner_key = models.CharField(
+        _("learners identified by"), max_length=20, choices=LearnerKey.choices, default=LearnerKey.EMPLOYEE_NUMBER
+    )
+    language = models.CharField(_("language of course titles"), max_length=16, default="fr")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("LMS import mapping")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LmsImport(models.Model):
+    """One LMS completion report uploaded for import, its dry-run report and its outcome."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        VALIDATING = "validating", _("Checking")
+        VALIDATED = "validated", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(upload_to="lms-imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    mapping = models.JSONField(default=dict)
+    learner_key = models.CharField(
+        max_length=20, choices=LmsImportMapping.LearnerKey.choices, default=LmsImportMapping.LearnerKey.EMPLOYEE_NUMBER
+    )
+    language = models.CharField(max_length=16, default="fr")
+    only_valid = models.BooleanField(_("import only the valid rows"), default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED)
+    row_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("LMS import")
+
+    def __str__(self) -> str:
+        return self.original_name

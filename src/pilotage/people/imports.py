@@ -14,16 +14,12 @@ spreadsheet shows: the header is line 1, the first employee line 2.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import io
 import os
 import re
-import unicodedata
-import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,22 +35,21 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from pilotage.core import tabular
 from pilotage.core.audit import audit_bulk, audit_record
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.jobs import enqueue_on_commit, job_create
 from pilotage.core.models import Job
+from pilotage.core.tabular import Table, normalize_header
 from pilotage.people.models import Employee, ImportMapping, JobRole, Language, OrgUnit, OrgUnitMove, PeopleImport, Site
 from pilotage.people.permissions import can_manage_people
 
 BATCH_SIZE = 2000
 PROGRESS_EVERY = 2000
 ATTR_PREFIX = "attr_"
-EXTENSIONS = (".csv", ".xlsx")
-# An XLSX is a zip: refuse archives that would expand past these before openpyxl opens them.
+EXTENSIONS = tabular.EXTENSIONS
+# An XLSX is a zip: refuse archives that would expand past this before openpyxl opens them.
 MAX_UNCOMPRESSED_BYTES: int = settings.IMPORT_MAX_UNCOMPRESSED_BYTES
-MAX_COMPRESSION_RATIO = 100  # real worksheets compress 5-20 times; zip bombs thousands of times
-MAX_ZIP_MEMBERS = 10_000
-CSV_DELIMITERS = (",", ";", "\t")
 
 Progress = Callable[[int, int, str], None]
 
@@ -109,12 +104,6 @@ FIELDS: tuple[FieldSpec, ...] = (
 )
 FIELD_KEYS = tuple(f.key for f in FIELDS)
 FIELDS_BY_KEY = {f.key: f for f in FIELDS}
-
-
-def normalize_header(value: Any) -> str:
-    """Case-, accent- and punctuation-insensitive form of a header ("Prénom " -> "prenom")."""
-    text = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
 @dataclass
@@ -281,182 +270,22 @@ def describe_error(error: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def _file_error(message: str | Promise, **params: Any) -> ValidationFailed:
-    return ValidationFailed({"file": [str(message) % params if params else str(message)]})
-
-
-def decode_csv(data: bytes) -> tuple[str, str]:
-    """The text of a CSV file: UTF-8 (with or without BOM), else Windows-1252."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return text, encoding
-    raise _file_error(_("This CSV file is neither UTF-8 nor Windows-1252 text: save it again as “CSV UTF-8”."))
-
-
-def sniff_delimiter(text: str) -> str:
-    """Comma, semicolon or tab: whichever the header line holds most."""
-    first = text.split("\n", 1)[0]
-    counts = {d: first.count(d) for d in CSV_DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _unsafe_member(name: str) -> bool:
-    parts = name.replace("\\", "/").split("/")
-    return name.startswith(("/", "\\")) or bool(re.match(r"^[A-Za-z]:", name)) or ".." in parts
-
-
+# The generic reading lives in ``pilotage.core.tabular`` (shared with the LMS import); these
+# wrappers pass this module's zip limit, so that it can be tuned (and tested) here.
 def check_xlsx_archive(fileobj: Any) -> None:
-    """Refuse an XLSX whose zip would expand too much or names paths outside itself,
-    before openpyxl (or anything else) unpacks a byte of it."""
-    fileobj.seek(0)
-    try:
-        archive = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise _file_error(_("This .xlsx file is not a valid Excel workbook (it is not a zip archive).")) from None
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_ZIP_MEMBERS:
-            raise _file_error(_("This .xlsx file holds too many parts to be a workbook."))
-        total = 0
-        names = set()
-        for info in infos:
-            if _unsafe_member(info.filename):
-                raise _file_error(
-                    _("This .xlsx file contains a suspicious path (%(name)s): refused."), name=info.filename
-                )
-            names.add(info.filename)
-            total += info.file_size
-            if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-                raise _file_error(_("This .xlsx file expands abnormally (a zip bomb?): refused."))
-        if total > MAX_UNCOMPRESSED_BYTES:
-            raise _file_error(
-                _("This .xlsx file expands to more than %(mb)s MB: refused."), mb=MAX_UNCOMPRESSED_BYTES >> 20
-            )
-        if "xl/workbook.xml" not in names:
-            raise _file_error(_("This .xlsx file is not an Excel workbook."))
-    fileobj.seek(0)
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: Iterator[tuple[int, list[str]]]
-    total: int  # data lines, or an estimate of them (for progress)
-    info: dict[str, Any]
-
-
-def _csv_table(data: bytes) -> Table:
-    text, encoding = decode_csv(data)
-    delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        headers = [h.strip() for h in next(reader)]
-    except StopIteration:
-        headers = []
-    except csv.Error as exc:
-        raise _file_error(_("This CSV file cannot be read: %(error)s"), error=str(exc)) from None
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        line = 1
-        try:
-            for cells in reader:
-                line += 1
-                yield line, cells
-        except csv.Error as exc:
-            raise _file_error(
-                _("Line %(line)s of this CSV file cannot be read: %(error)s"), line=line + 1, error=str(exc)
-            ) from None
-
-    return Table(
-        headers, rows(), max(text.count("\n"), 1), {"format": "csv", "encoding": encoding, "delimiter": delimiter}
-    )
-
-
-def _xlsx_table(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
-    buffer = io.BytesIO(data)
-    check_xlsx_archive(buffer)
-    try:
-        workbook = load_workbook(buffer, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a damaged file
-        raise _file_error(_("This .xlsx file cannot be read as an Excel workbook.")) from None
-    sheet = workbook.worksheets[0] if workbook.worksheets else None
-    if sheet is None:
-        workbook.close()
-        raise _file_error(_("This .xlsx file has no worksheet."))
-    iterator = sheet.iter_rows(values_only=True)
-    try:
-        headers = [_cell_text(v) for v in next(iterator)]
-    except StopIteration:
-        headers = []
-    while headers and not headers[-1]:
-        headers.pop()
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        try:
-            for line, values in enumerate(iterator, start=2):
-                yield line, [_cell_text(v) for v in values]
-        finally:
-            workbook.close()
-
-    total = max((sheet.max_row or 2) - 1, 1)
-    return Table(headers, rows(), total, {"format": "xlsx"})
+    """Refuse an XLSX whose zip would expand too much or names paths outside itself."""
+    tabular.check_xlsx_archive(fileobj, max_uncompressed=MAX_UNCOMPRESSED_BYTES)
 
 
 def read_table(data: bytes, name: str) -> Table:
     """Headers and rows of an upload already checked by ``check_upload``."""
-    if name.lower().endswith(".xlsx"):
-        return _xlsx_table(data)
-    return _csv_table(data)
+    return tabular.read_table(data, name, max_uncompressed=MAX_UNCOMPRESSED_BYTES)
 
 
 def check_upload(uploaded_file: Any, name: str) -> dict[str, Any]:
     """Check an upload before anything is kept: extension, size, zip safety of an XLSX,
     encoding of a CSV, and a header row. Returns what was learned (format, headers)."""
-    if not name.lower().endswith(EXTENSIONS):
-        raise _file_error(_("Upload a .csv or .xlsx file."))
-    size = getattr(uploaded_file, "size", None)
-    if size is None:
-        uploaded_file.seek(0, os.SEEK_END)
-        size = uploaded_file.tell()
-    limit = settings.IMPORT_MAX_UPLOAD_BYTES
-    if size > limit:
-        raise _file_error(_("This file is too large: at most %(mb)s MB."), mb=max(limit >> 20, 1))
-    if not size:
-        raise _file_error(_("This file is empty."))
-    uploaded_file.seek(0)
-    if name.lower().endswith(".xlsx"):
-        check_xlsx_archive(uploaded_file)
-    data = uploaded_file.read()
-    uploaded_file.seek(0)
-    table = read_table(data, name)
-    if not any(table.headers):
-        raise _file_error(_("The first line of the file must hold the column names."))
-    # Close an XLSX workbook now: only the headers were needed.
-    if hasattr(table.rows, "close"):
-        table.rows.close()
-    return {**table.info, "headers": table.headers}
+    return tabular.check_upload(uploaded_file, name, max_uncompressed=MAX_UNCOMPRESSED_BYTES)
 
 
 # ---------------------------------------------------------------------------------------

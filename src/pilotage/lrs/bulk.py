@@ -1,5 +1,12 @@
-"""Multi-row INSERT and upsert for the ingest path, in SQL that SQLite (≥ 3.35) and
-PostgreSQL both run.
+"""Multi-row INSERT and upsert for the ingest path: one statement per table and batch.
+
+- SQLite (≥ 3.35): ``INSERT ... VALUES (...), (...)`` (and ``ON CONFLICT ... DO UPDATE``),
+  up to 1,000 rows per statement.
+- PostgreSQL: a thousand-row ``VALUES`` list is slow there (psycopg binds client-side: the
+  server parses 13,000 literals; measured 14 round trips of 76 rows ~100 ms per batch of
+  statements, one statement of 1,000 rows ~170 ms). Plain inserts use ``COPY ... FROM
+  STDIN`` (ids taken from the sequence first when the caller needs them); upserts send one
+  array per column and read them back with ``unnest`` (11 parameters whatever the rows).
 
 Why not ``bulk_create``: for a batch of 1,000 statements it builds some 3,000 model
 instances and prepares every value through the field machinery — about half the CPU time of
@@ -11,6 +18,7 @@ SQL (``ON CONFLICT ... DO UPDATE SET count = t.count + excluded.count``), which
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -43,16 +51,58 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
 
 
 def _rows_per_statement(columns: int) -> int:
-    return max(1, min(1000, (connection.features.max_query_params or 999) // columns))
+    """Rows per INSERT: a batch of 1,000 in one statement when the parameter limit allows
+    (PostgreSQL has no ``max_query_params`` in Django but a protocol limit of 65,535)."""
+    limit = connection.features.max_query_params or 65_535
+    return max(1, min(5_000, limit // columns))
+
+
+def _pg_text(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """PostgreSQL: the value as ``COPY`` text input understands it (psycopg writes str,
+    int, float, bool, UUID and aware datetimes itself; JSON is sent as its text)."""
+    if field.get_internal_type() == "JSONField":
+        encoder = getattr(field, "encoder", None)
+        return lambda v: None if v is None else json.dumps(v, cls=encoder)
+    return lambda v: v
+
+
+def _pg_copy(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], returning: bool
+) -> list[int]:
+    columns = [_field(model, name) for name in fields]
+    adapters = [_pg_text(f) for f in columns]
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    names = [quote(str(f.column)) for f in columns]
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        if returning:
+            pk = str(model._meta.pk.column) if model._meta.pk else "id"
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, len(rows)]
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            names.insert(0, quote(pk))
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {quote(table)} ({', '.join(names)}) FROM STDIN") as copy:
+            if returning:
+                for pk_value, row in zip(ids, rows, strict=True):
+                    copy.write_row([pk_value, *(adapt(value) for adapt, value in zip(adapters, row, strict=True))])
+            else:
+                for row in rows:
+                    copy.write_row([adapt(value) for adapt, value in zip(adapters, row, strict=True)])
+    return ids
 
 
 def insert(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *, returning: bool = False
 ) -> list[int]:
     """Insert ``rows`` (tuples in the order of ``fields``); the new ids, in row order, when
-    ``returning`` (as ``bulk_create`` reads them on both databases)."""
+    ``returning``."""
     if not rows:
         return []
+    if connection.vendor == "postgresql":
+        return _pg_copy(model, fields, rows, returning)
     columns = [_field(model, name) for name in fields]
     adapters = [_adapter(f) for f in columns]
     quote = connection.ops.quote_name
@@ -84,10 +134,20 @@ def upsert(
     if not rows:
         return
     columns = [_field(model, name) for name in fields]
-    adapters = [_adapter(f) for f in columns]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     keys = ", ".join(quote(str(_field(model, name).column)) for name in conflict)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(quote(str(f.column)) for f in columns)}) "
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT ({keys}) DO UPDATE SET {merge.format(t=table)}"
+        )
+        texts = [_pg_text(f) for f in columns]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [[adapt(row[i]) for row in rows] for i, adapt in enumerate(texts)])
+        return
+    adapters = [_adapter(f) for f in columns]
     head = f"INSERT INTO {table} ({', '.join(quote(str(f.column)) for f in columns)}) VALUES "
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
     tail = f" ON CONFLICT ({keys}) DO UPDATE SET {merge.format(t=table)}"

@@ -18,6 +18,7 @@ SQL (``ON CONFLICT ... DO UPDATE SET count = t.count + excluded.count``), which
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -32,22 +33,66 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return field
 
 
+def _sqlite_datetime(value: dt.datetime | None) -> str | None:
+    """What ``adapt_datetimefield_value`` writes on SQLite (naive text in the connection's
+    time zone), without its per-value checks: ~3x faster, and it runs 5 times a statement."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(connection.timezone).replace(tzinfo=None)
+    return str(value)
+
+
+def _sqlite_uuid(value: Any) -> str | None:
+    """32 hex digits, as Django stores a UUID on SQLite. The ingest passes canonical text
+    (``str(uuid.UUID(...))``): dropping the dashes is enough, no ``UUID`` object needed."""
+    if value is None:
+        return None
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, str) and len(value) == 36:
+        return value.replace("-", "").lower()
+    return uuid.UUID(str(value)).hex
+
+
 def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     """A function turning a Python value into the parameter Django would send."""
     ops = connection.ops
     kind = field.get_internal_type()
+    native = connection.vendor != "sqlite"
     if kind == "DateTimeField":
-        return ops.adapt_datetimefield_value
+        return ops.adapt_datetimefield_value if native else _sqlite_datetime
     if kind == "DateField":
         return ops.adapt_datefield_value
     if kind == "UUIDField":
         if connection.features.has_native_uuid_field:
             return lambda v: None if v is None else (v if isinstance(v, uuid.UUID) else uuid.UUID(str(v)))
-        return lambda v: None if v is None else (v.hex if isinstance(v, uuid.UUID) else uuid.UUID(str(v)).hex)
+        return _sqlite_uuid
     if kind == "JSONField":
         encoder = getattr(field, "encoder", None)
         return lambda v: ops.adapt_json_value(v, encoder)
     return lambda v: v  # integers, floats, booleans, text, foreign key ids
+
+
+def existing(model: type[models.Model], name: str, values: Sequence[str]) -> set[str]:
+    """Which of ``values`` (canonical UUID text) a row of ``model`` holds in UUID column
+    ``name``. PostgreSQL: one array parameter (``= ANY``) rather than an ``IN`` list of 900
+    literals to parse (20 ms a batch of 1,000 → 2 ms); SQLite: ``IN`` lists of 900."""
+    if not values:
+        return set()
+    quote = connection.ops.quote_name
+    column = quote(str(_field(model, name).column))
+    table = quote(model._meta.db_table)
+    found: set[str] = set()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s::uuid[])", [list(values)])
+            return {str(row[0]) for row in cursor.fetchall()}
+        for start in range(0, len(values), 900):
+            chunk = [_sqlite_uuid(v) for v in values[start : start + 900]]
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            found |= {str(uuid.UUID(row[0])) for row in cursor.fetchall()}
+    return found
 
 
 def _rows_per_statement(columns: int) -> int:

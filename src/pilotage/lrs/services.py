@@ -389,8 +389,10 @@ def statement_store(
 
     _check_attachments(statements, attachments or {})
 
-    # Ids already stored: the same statement is accepted (and not stored twice).
-    for chunk in _chunks(list(batch)):
+    # Ids already stored: the same statement is accepted (and not stored twice). Only the
+    # ids are read for the batch; payloads just for the (rare) ids found.
+    known = bulk.existing(Statement, "statement_id", list(batch))
+    for chunk in _chunks(sorted(known)):
         for existing in Statement.objects.filter(statement_id__in=chunk).only(
             "statement_id", "payload", "content_hash"
         ):

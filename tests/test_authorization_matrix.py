@@ -167,6 +167,14 @@ lrs:agent_unmatched                 GET    -             302  200 403 403 403 40
 lrs:agent_link                      GET    lrs_agent     302  200 403 403 403 403 403 403 403 403 403 403 403 403
 lrs:agent_link                      POST   lrs_agent     302  302 403 403 403 403 403 403 403 403 403 403 403 403
 lrs:agent_link                      GET    lrs_missing   302  404 403 403 403 403 403 403 403 403 403 403 403 403
+# --- LMS export import: the DLM only -------------------------------------------------------------------------
+lrs:lms_import_start                GET    -             302  200 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:lms_import_start                POST   -             302  200 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:lms_import_detail               GET    lms_import    302  200 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:lms_import_detail               GET    lms_gone      302  404 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:lms_import_mapping              GET    lms_import    302  200 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:lms_import_apply                GET    lms_import    302  405 405 405 405 405 405 405 405 405 405 405 405 405
+lrs:lms_import_apply                POST   lms_import    302  302 403 403 403 403 403 403 403 403 403 403 403 403
 # --- Django's admin (prefix rule: every /admin/ URL is staff only; nobody in the cast is staff) ---------------
 admin:index                         GET    -             302  302 302 302 302 302 302 302 302 302 302 302 302 302
 """
@@ -225,6 +233,19 @@ def _people_import(cast: Cast) -> PeopleImport:
     )
 
 
+def _lms_import(cast: Cast) -> Any:
+    """A checked LMS import with no bad line (its file is never read: tasks run on commit only)."""
+    from pilotage.lrs.models import LmsImport
+
+    return LmsImport.objects.create(
+        file="lms-imports/matrix.csv",
+        original_name="matrix.csv",
+        status=LmsImport.Status.VALIDATED,
+        summary={"file": {"headers": ["matricule", "cours", "statut", "date"]}},
+        created_by=cast.dlm,
+    )
+
+
 def _lrs_client() -> LrsClient:
     from pilotage.lrs.credentials import lrs_client_create
 
@@ -274,6 +295,8 @@ TARGETS: dict[str, Filler] = {
     "aud_missing": lambda cast, user: Target(kwargs={"pk": 987654}),
     "import": lambda cast, user: Target(kwargs={"pk": _people_import(cast).pk}),
     "import_gone": lambda cast, user: Target(kwargs={"pk": 987654}),
+    "lms_import": lambda cast, user: Target(kwargs={"pk": _lms_import(cast).pk}),
+    "lms_gone": lambda cast, user: Target(kwargs={"pk": 987654}),
     "xapi_cursor": lambda cast, user: Target(kwargs={"cursor": "not-a-cursor"}),
 }
 

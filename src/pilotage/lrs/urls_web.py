@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from pilotage.lrs.views import clients, identity
+from pilotage.lrs.views import clients, identity, lms_import
 
 app_name = "lrs"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("clients/<int:pk>/revoke/", clients.client_revoke, name="client_revoke"),
     path("learners/unmatched/", identity.agent_unmatched, name="agent_unmatched"),
     path("learners/<int:pk>/link/", identity.agent_link, name="agent_link"),
+    path("import/", lms_import.lms_import_start, name="lms_import_start"),
+    path("import/<int:pk>/", lms_import.lms_import_detail, name="lms_import_detail"),
+    path("import/<int:pk>/mapping/", lms_import.lms_import_mapping, name="lms_import_mapping"),
+    path("import/<int:pk>/apply/", lms_import.lms_import_apply, name="lms_import_apply"),
 ]

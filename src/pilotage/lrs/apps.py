@@ -16,9 +16,8 @@ class LrsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from pilotage.core import navigation
-        from pilotage.people import permissions
+        from pilotage.lrs.selectors import can_browse
 
-        navigation.register(
-            "lrs", _("Learning records"), "lrs:client_list", order=30, visible=permissions.is_staff_member
-        )
+        # The statement browser (views/browser.py); clients and unmatched learners are tabs of it.
+        navigation.register("lrs", _("Learning records"), "lrs:statement_list", order=30, visible=can_browse)
         # --- end navigation ---

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from django.urls import path
 
-from pilotage.lrs.views import clients, identity, lms_import
+from pilotage.lrs.views import browser, clients, identity, lms_import
 
 app_name = "lrs"
 
 urlpatterns = [
+    # --- statement browser and activity catalogue (views/browser.py) ---
+    path("", browser.statement_list, name="statement_list"),
+    path("statements/<uuid:statement_id>/", browser.statement_detail, name="statement_detail"),
+    path("statements/export.csv", browser.statement_export_csv, name="statement_export_csv"),
+    path("statements/export.jsonl", browser.statement_export_jsonl, name="statement_export_jsonl"),
+    path("activities/", browser.activity_list, name="activity_list"),
+    path("activities/<int:pk>/", browser.activity_detail, name="activity_detail"),
+    # --- end statement browser ---
     path("clients/", clients.client_list, name="client_list"),
     path("clients/new/", clients.client_create, name="client_create"),
     path("clients/<int:pk>/revoke/", clients.client_revoke, name="client_revoke"),

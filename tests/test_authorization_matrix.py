@@ -144,6 +144,12 @@ api:update_audience                 PUT    api_aud_cla   401  200 200 200 404 40
 api:delete_audience                 DELETE api_aud_cla   401  204 204 204 404 403 403 403 403 403 403 403 403 403
 api:audience_members                GET    api_aud_cla   401  200 200 200 404 403 403 403 403 403 403 403 403 403
 api:preview_audience                POST   api_preview   401  200 200 200 200 403 403 403 403 403 403 403 403 403
+api:lrs_statement_list              GET    -             401  200 200 200 200 200 403 403 403 403 403 403 403 403
+api:lrs_statement_detail            GET    api_stmt_lrn  401  200 200 200 404 200 403 403 403 403 403 403 403 403
+api:lrs_statement_detail            GET    api_stmt_tech 401  200 200 404 200 404 403 403 403 403 403 403 403 403
+api:lrs_activity_list               GET    -             401  200 200 200 200 200 403 403 403 403 403 403 403 403
+api:lrs_activity_detail             GET    api_act_lrn   401  200 200 200 404 200 403 403 403 403 403 403 403 403
+api:lrs_progress_list               GET    -             401  200 200 200 200 200 403 403 403 403 403 403 403 403
 # --- xAPI statements: HTTP Basic with LRS client credentials only; a web session is no credential ----------
 xapi:statements                     GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
 xapi:statements                     PUT    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
@@ -167,6 +173,16 @@ lrs:agent_unmatched                 GET    -             302  200 403 403 403 40
 lrs:agent_link                      GET    lrs_agent     302  200 403 403 403 403 403 403 403 403 403 403 403 403
 lrs:agent_link                      POST   lrs_agent     302  302 403 403 403 403 403 403 403 403 403 403 403 403
 lrs:agent_link                      GET    lrs_missing   302  404 403 403 403 403 403 403 403 403 403 403 403 403
+# --- statement browser, activity catalogue, exports: DLM/L&D all; clients and managers their scope ---------
+lrs:statement_list                  GET    -             302  200 200 200 200 200 403 403 403 403 403 403 403 403
+lrs:statement_detail                GET    lrs_stmt_lrn  302  200 200 200 404 200 403 403 403 403 403 403 403 403
+lrs:statement_detail                GET    lrs_stmt_tech 302  200 200 404 200 404 403 403 403 403 403 403 403 403
+lrs:statement_detail                GET    lrs_stmt_miss 302  404 404 404 404 404 403 403 403 403 403 403 403 403
+lrs:statement_export_csv            GET    -             302  200 200 200 200 200 403 403 403 403 403 403 403 403
+lrs:statement_export_jsonl          GET    -             302  200 200 200 200 200 403 403 403 403 403 403 403 403
+lrs:activity_list                   GET    -             302  200 200 200 200 200 403 403 403 403 403 403 403 403
+lrs:activity_detail                 GET    lrs_act_lrn   302  200 200 200 404 200 403 403 403 403 403 403 403 403
+lrs:activity_detail                 GET    lrs_missing   302  404 404 404 404 404 403 403 403 403 403 403 403 403
 # --- LMS export import: the DLM only -------------------------------------------------------------------------
 lrs:lms_import_start                GET    -             302  200 403 403 403 403 403 403 403 403 403 403 403 403
 lrs:lms_import_start                POST   -             302  200 403 403 403 403 403 403 403 403 403 403 403 403
@@ -252,6 +268,31 @@ def _lrs_client() -> LrsClient:
     return lrs_client_create(actor="matrix", name="Matrix tool", scopes=["state"])[0]
 
 
+def _lrs_statement(cast: Cast, who: str, activity: str = "https://matrix.example/course") -> str:
+    """A statement of an employee of the cast (matched by e-mail), stored by Pilotage itself."""
+    from pilotage.lrs.services import statement_store
+
+    return statement_store(
+        statements=[
+            {
+                "actor": {"mbox": f"mailto:{cast.employees[who].email}"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                "object": {"id": activity},
+            }
+        ],
+        client=None,
+        version="2.0.0",
+    )[0]
+
+
+def _lrs_activity(cast: Cast) -> int:
+    """An activity only the learner (unit A1) met."""
+    from pilotage.lrs.models import Activity
+
+    _lrs_statement(cast, "learner", "https://matrix.example/learner-only")
+    return Activity.objects.get(iri="https://matrix.example/learner-only").pk
+
+
 def _lrs_agent() -> Agent:
     return Agent.objects.create(ifi="mbox:mailto:matrix@personal.example", name="Matrix learner")
 
@@ -288,6 +329,13 @@ TARGETS: dict[str, Filler] = {
     "lrs_client": lambda cast, user: Target(kwargs={"pk": _lrs_client().pk}),
     "lrs_agent": lambda cast, user: Target(kwargs={"pk": _lrs_agent().pk}, data={"employee_number": "E003"}),
     "lrs_missing": lambda cast, user: Target(kwargs={"pk": 987654}),
+    "lrs_stmt_lrn": lambda cast, user: Target(kwargs={"statement_id": _lrs_statement(cast, "learner")}),
+    "lrs_stmt_tech": lambda cast, user: Target(kwargs={"statement_id": _lrs_statement(cast, "tech")}),
+    "lrs_stmt_miss": lambda cast, user: Target(kwargs={"statement_id": "0b9b8f3e-8e7e-4c1c-9a59-6f1f2b3c4d5e"}),
+    "lrs_act_lrn": lambda cast, user: Target(kwargs={"pk": _lrs_activity(cast)}),
+    "api_stmt_lrn": lambda cast, user: Target(kwargs={"statement_id": _lrs_statement(cast, "learner")}),
+    "api_stmt_tech": lambda cast, user: Target(kwargs={"statement_id": _lrs_statement(cast, "tech")}),
+    "api_act_lrn": lambda cast, user: Target(kwargs={"activity_id": _lrs_activity(cast)}),
     "aud_form": lambda cast, user: Target(data={"name": "Sales people", "action": "save"}),
     "aud_cla": lambda cast, user: Target(
         kwargs={"pk": _audience_of(cast, "client_a").pk}, data={"name": "Renamed", "action": "save"}

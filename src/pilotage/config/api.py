@@ -33,12 +33,14 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 
+from pilotage.lrs.api import router as lrs_router  # noqa: E402
 from pilotage.people.api import router as people_router  # noqa: E402
 from pilotage.people.api_audiences import router as audiences_router  # noqa: E402
 
 api.add_router("/", people_router)
 api.add_router("/", tokens_router)
 api.add_router("/", audiences_router)
+api.add_router("/lrs/", lrs_router)
 
 # Included from config/urls.py: the "api" namespace lets ninja reverse its docs and schema.
 urlpatterns, app_name = api.urls[0], api.urls_namespace

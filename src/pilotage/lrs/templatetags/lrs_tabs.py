@@ -19,6 +19,12 @@ TABS = (
     ("activity_list", _("Activities"), can_browse, ("activity_list", "activity_detail")),
     ("client_list", _("LRS clients"), is_staff_member, ("client_list", "client_create", "client_revoke")),
     ("agent_unmatched", _("Unmatched learners"), is_dlm, ("agent_unmatched", "agent_link")),
+    (
+        "lms_import_start",
+        _("LMS imports"),
+        is_dlm,
+        ("lms_import_start", "lms_import_mapping", "lms_import_detail", "lms_import_apply"),
+    ),
 )
 
 

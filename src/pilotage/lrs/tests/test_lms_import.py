@@ -540,3 +540,9 @@ def test_cli_mapping_and_learner_key(cast: Any, tmp_path: Any, capsys: Any) -> N
     path2 = _write(tmp_path, ["E003;A;completed;2025-03-01"], header="matricule;course;status;date")
     call_command("import-lms", path2, "--learner-key", "employee_number", "--no-progress")
     assert Statement.objects.count() == 2
+
+
+def test_the_dlm_finds_the_import_in_the_learning_records_tabs(cast: Any, login: Any) -> None:
+    url = reverse("lrs:lms_import_start")
+    assert url in login(cast.dlm).get(reverse("lrs:client_list")).content.decode()
+    assert url not in login(cast.ld).get(reverse("lrs:client_list")).content.decode()

@@ -29,6 +29,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -93,21 +94,29 @@ def internal_authority() -> dict[str, Any]:
 # --- interning ---------------------------------------------------------------------------------
 
 
-def _intern[M: models.Model](
-    model: type[M],
+def _intern(
+    model: type[models.Model],
     key: str,
     wanted: dict[str, dict[str, Any]],
     *,
+    fields: tuple[str, ...] = (),
     on_create: Callable[[dict[str, dict[str, Any]]], None] | None = None,
-) -> dict[str, M]:
-    """Rows of ``model`` for each value of its unique ``key`` in ``wanted`` (value → create
-    defaults), inserting the missing ones. Concurrent batches may insert the same key: the
-    insert ignores conflicts and the rows are selected again, so both see the same row."""
-    found: dict[str, M] = {}
+) -> dict[str, SimpleNamespace]:
+    """``pk`` and ``fields`` of the row of ``model`` for each value of its unique ``key`` in
+    ``wanted`` (value → create defaults), inserting the missing ones. Concurrent batches may
+    insert the same key: the insert ignores conflicts and the rows are selected again, so
+    both see the same row. Rows are read as plain values, not model instances (a thousand
+    agents a batch: half the cost)."""
+    found: dict[str, SimpleNamespace] = {}
+    names = ("pk", *fields)
+
+    def select(values: list[str]) -> None:
+        for chunk in _chunks(values):
+            for row in model._default_manager.filter(**{f"{key}__in": chunk}).values_list(key, *names):
+                found[row[0]] = SimpleNamespace(**dict(zip(names, row[1:], strict=True)))
+
     values = list(wanted)
-    for chunk in _chunks(values):
-        for row in model._default_manager.filter(**{f"{key}__in": chunk}):
-            found[getattr(row, key)] = row
+    select(values)
     missing = {value: wanted[value] for value in values if value not in found}
     if missing:
         if on_create is not None:
@@ -117,9 +126,7 @@ def _intern[M: models.Model](
             ignore_conflicts=True,
             batch_size=500,
         )
-        for chunk in _chunks(list(missing)):
-            for row in model._default_manager.filter(**{f"{key}__in": chunk}):
-                found[getattr(row, key)] = row
+        select(list(missing))
     return found
 
 
@@ -409,10 +416,13 @@ def statement_store(
 
     _void(batch)
 
-    agent_rows = _intern(Agent, "ifi", agents, on_create=_match_employees)
-    verb_rows = _intern(Verb, "iri", verbs)
+    agent_rows = _intern(Agent, "ifi", agents, fields=("employee_id",), on_create=_match_employees)
+    verb_rows = _intern(Verb, "iri", verbs, fields=("display",))
     activity_rows = _intern(
-        Activity, "iri", {iri: {**d, "first_seen": stored_at, "last_seen": stored_at} for iri, d in activities.items()}
+        Activity,
+        "iri",
+        {iri: {**d, "first_seen": stored_at, "last_seen": stored_at} for iri, d in activities.items()},
+        fields=("definition", "last_seen"),
     )
     _refresh_definitions(verb_rows, verbs, activity_rows, activities, stored_at)
 
@@ -514,9 +524,9 @@ def _void(batch: dict[str, _Prepared]) -> None:
 
 
 def _refresh_definitions(
-    verb_rows: dict[str, Verb],
+    verb_rows: dict[str, SimpleNamespace],
     verbs: dict[str, dict[str, Any]],
-    activity_rows: dict[str, Activity],
+    activity_rows: dict[str, SimpleNamespace],
     activities: dict[str, dict[str, Any]],
     stored_at: dt.datetime,
 ) -> None:
@@ -528,7 +538,7 @@ def _refresh_definitions(
         merged = {**row.display, **wanted["display"]}
         if merged != row.display:
             row.display = merged
-            changed_verbs.append(row)
+            changed_verbs.append(Verb(pk=row.pk, iri=iri, display=merged))
     if changed_verbs:
         Verb.objects.bulk_update(changed_verbs, ["display"], batch_size=500)
     changed = []
@@ -541,7 +551,7 @@ def _refresh_definitions(
         )
         if merged != activity.definition:
             activity.definition = merged
-            changed.append(activity)
+            changed.append(Activity(pk=activity.pk, iri=iri, definition=merged))
     if changed:
         Activity.objects.bulk_update(changed, ["definition"], batch_size=500)
     seen = [row.pk for row in activity_rows.values() if row.last_seen < stored_at]

@@ -76,7 +76,7 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
 
 def existing(model: type[models.Model], name: str, values: Sequence[str]) -> set[str]:
     """Which of ``values`` (canonical UUID text) a row of ``model`` holds in UUID column
-    ``name``. PostgreSQL: one array parameter (``= ANY``) rather than an ``IN`` list of 900
+    ``name`` (``IS NOT NULL`` is spelled out so that a partial index on the column applies). PostgreSQL: one array parameter (``= ANY``) rather than an ``IN`` list of 900
     literals to parse (20 ms a batch of 1,000 → 2 ms); SQLite: ``IN`` lists of 900."""
     if not values:
         return set()
@@ -86,11 +86,15 @@ def existing(model: type[models.Model], name: str, values: Sequence[str]) -> set
     found: set[str] = set()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s::uuid[])", [list(values)])
+            cursor.execute(
+                f"SELECT {column} FROM {table} WHERE {column} = ANY(%s::uuid[]) AND {column} IS NOT NULL",
+                [list(values)],
+            )
             return {str(row[0]) for row in cursor.fetchall()}
         for start in range(0, len(values), 900):
             chunk = [_sqlite_uuid(v) for v in values[start : start + 900]]
-            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks}) AND {column} IS NOT NULL", chunk)
             found |= {str(uuid.UUID(row[0])) for row in cursor.fetchall()}
     return found
 

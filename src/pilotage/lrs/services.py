@@ -491,12 +491,18 @@ def statement_store(
 
 
 def _void(batch: dict[str, _Prepared]) -> None:
-    """Mark the targets of voiding statements (stored ones and those of this batch).
+    """Mark the targets of voiding statements (stored ones and those of this batch), and
+    the statements of this batch that a stored voiding statement already targets.
 
     A voiding statement may not target another voiding statement (400). Its target need not
-    be stored yet: the voiding statement is kept, but a target that arrives *later* is not
-    marked voided (that would need an index on ``voided_target``; see docs/lrs.md).
+    be stored yet: the voiding statement is kept, and when the target arrives later it is
+    stored voided (one query per batch on the partial index ``lrs_stmt_voided_target_idx``,
+    which holds the voiding statements only). A voiding statement that turns out to be the
+    target of an earlier one is not voided: a voiding statement cannot be voided.
     """
+    plain = [sid for sid, p in batch.items() if not p.voided_target]
+    for sid in bulk.existing(Statement, "voided_target", plain):
+        batch[sid].voided = True
     targets = {p.voided_target for p in batch.values() if p.voided_target}
     if not targets:
         return

@@ -211,6 +211,35 @@ def test_voiding_inside_the_same_batch(client: Client, lrs: dict[str, str]) -> N
     assert Statement.objects.get(statement_id=sid).voided
 
 
+def test_a_target_arriving_after_its_voiding_statement_is_stored_voided(client: Client, lrs: dict[str, str]) -> None:
+    late, other = str(uuid.uuid4()), str(uuid.uuid4())
+    (voiding,) = post(client, lrs, _voiding(late)).json()
+    assert not Statement.objects.filter(statement_id=late).exists()
+
+    response = post(client, lrs, [stmt(sid=late), stmt("completed", sid=other)])
+    assert response.status_code == 200, response.content
+    assert Statement.objects.get(statement_id=late).voided
+    assert not Statement.objects.get(statement_id=other).voided
+    assert get(client, lrs, statementId=late).status_code == 404
+    assert get(client, lrs, voidedStatementId=late).json()["id"] == late
+    assert [s["id"] for s in get(client, lrs).json()["statements"]] == [other, voiding]
+    # Re-sending the target changes nothing: it stays voided, stored once.
+    assert post(client, lrs, stmt(sid=late)).status_code == 200
+    assert Statement.objects.filter(statement_id=late, voided=True).count() == 1
+
+
+def test_a_late_target_that_is_itself_a_voiding_statement_is_not_voided(client: Client, lrs: dict[str, str]) -> None:
+    voider_id = str(uuid.uuid4())
+    post(client, lrs, _voiding(voider_id))  # targets a statement not stored yet...
+    kept = post(client, lrs, stmt()).json()[0]
+    # ...which arrives, and is itself a voiding statement: it voids its own target and
+    # stays readable (a voiding statement cannot be voided).
+    assert post(client, lrs, {**_voiding(kept), "id": voider_id}).status_code == 200
+    assert not Statement.objects.get(statement_id=voider_id).voided
+    assert Statement.objects.get(statement_id=kept).voided
+    assert get(client, lrs, statementId=voider_id).status_code == 200
+
+
 # --- queries ----------------------------------------------------------------------------------
 
 

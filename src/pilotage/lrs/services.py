@@ -183,6 +183,7 @@ class _Prepared:
     related_agents: set[str] = field(default_factory=set)
     related_activities: set[str] = field(default_factory=set)
     voided: bool = False
+    timestamp_defaulted: bool = False  # no timestamp sent: it is the ``stored`` time
 
 
 def _agent_name(agent: dict[str, Any]) -> str:
@@ -260,6 +261,7 @@ def _prepare(
     payload["stored"] = stored
     payload["authority"] = authority
     payload.setdefault("version", version)
+    timestamp_defaulted = "timestamp" not in payload
     payload.setdefault("timestamp", stored)
     timestamp = _parse_time(payload["timestamp"], f"statements[{index}].timestamp")
 
@@ -292,6 +294,7 @@ def _prepare(
         activity_iri=activity_iri,
         registration=str(uuid.UUID(registration)) if registration else None,
         voided_target=None,
+        timestamp_defaulted=timestamp_defaulted,
     )
     prepared.related_agents |= actor_related
     if object_type in ("Agent", "Group"):
@@ -325,7 +328,6 @@ def _same_statement(stored: Statement, new: _Prepared, received: dict[str, Any])
 # --- the service ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def statement_store(
     *,
     statements: list[dict[str, Any]],
@@ -335,6 +337,11 @@ def statement_store(
     attachments: dict[str, tuple[str, bytes]] | None = None,
 ) -> list[str]:
     """Store a batch of statements whole or not at all; return their ids in order.
+
+    Validation and preparation (pure Python, about half of the time) run before the
+    transaction opens: on SQLite a transaction holds the database's one write lock, so
+    concurrent requests validate in parallel and queue for the writes only. The writes
+    (``_write``) are one transaction: the batch is stored whole or not at all.
 
     ``statement_id`` is the PUT case (one statement, its id given by the query string).
     ``attachments`` maps a SHA-256 to (content type, bytes) for the parts of a multipart
@@ -346,8 +353,7 @@ def statement_store(
         statements = validation.validate_statements(statements[0], version=version)  # errors at "statement..."
     else:
         statements = validation.validate_statements(statements, version=version)
-    stored_at = timezone.now()
-    stored = iso_timestamp(stored_at)
+    stored = iso_timestamp(timezone.now())  # provisional: stamped again inside the transaction
     stmt_version = "2.0.0" if version.startswith("2.") else "1.0.0"
     authority = internal_authority() if client is None else (client.authority or default_authority(client))
 
@@ -396,6 +402,42 @@ def statement_store(
 
     _check_attachments(statements, attachments or {})
 
+    return _write(
+        batch=batch,
+        received=received,
+        ids=ids,
+        agents=agents,
+        verbs=verbs,
+        activities=activities,
+        client=client,
+        attachments=attachments,
+    )
+
+
+@transaction.atomic
+def _write(
+    *,
+    batch: dict[str, _Prepared],
+    received: dict[str, dict[str, Any]],
+    ids: list[str],
+    agents: dict[str, dict[str, Any]],
+    verbs: dict[str, dict[str, Any]],
+    activities: dict[str, dict[str, Any]],
+    client: LrsClient | None,
+    attachments: dict[str, tuple[str, bytes]] | None,
+) -> list[str]:
+    """The database part of ``statement_store``: one transaction for the batch.
+
+    ``stored`` is stamped here, inside the transaction (on SQLite: holding the write lock),
+    so that ``stored`` follows the order of the commits as closely as the database allows
+    (a ``since`` poll must not miss a statement committed after a later-stamped one)."""
+    stored_at = timezone.now()
+    stored = iso_timestamp(stored_at)
+    for p in batch.values():
+        p.payload["stored"] = stored
+        if p.timestamp_defaulted:
+            p.payload["timestamp"] = stored
+            p.timestamp = stored_at
     # Ids already stored: the same statement is accepted (and not stored twice). Only the
     # ids are read for the batch; payloads just for the (rare) ids found.
     known = bulk.existing(Statement, "statement_id", list(batch))

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from pilotage.core.formulas import safe_cell
 from pilotage.lrs import selectors
-from pilotage.lrs.models import Statement
+from pilotage.lrs.models import Activity, Agent, Statement, Verb
 
 CHUNK = 2000
 COLUMNS = (
@@ -39,19 +39,21 @@ COLUMNS = (
 )
 
 
-def chunks(qs: QuerySet[Statement], *, size: int = CHUNK) -> Iterator[list[Statement]]:
-    """``qs`` newest first, ``size`` rows per query (keyset on id)."""
-    qs = qs.order_by("-id")
+def id_chunks(qs: QuerySet[Statement], *, size: int = CHUNK) -> Iterator[list[int]]:
+    """The ids of ``qs`` newest first, ``size`` per query (keyset on id). Rows are then read
+    by primary key: a filtered, joined ``ORDER BY id DESC LIMIT`` would make SQLite sort the
+    whole match for every chunk."""
+    ordered = qs.order_by("-id")
     last: int | None = None
     while True:
-        page = qs.filter(id__lt=last) if last is not None else qs
-        rows = list(page[:size])
-        if not rows:
+        page = ordered.filter(id__lt=last) if last is not None else ordered
+        ids = list(page.values_list("id", flat=True)[:size])
+        if not ids:
             return
-        yield rows
-        if len(rows) < size:
+        yield ids
+        if len(ids) < size:
             return
-        last = rows[-1].pk
+        last = ids[-1]
 
 
 class _Echo:
@@ -71,26 +73,77 @@ def _text(value: Any) -> Any:
     return value
 
 
-def csv_row(statement: Statement) -> list[Any]:
-    flat = selectors.statement_flat(statement)
+class _Labels:
+    """Names of agents, verbs and activities, read once per export (not once per row: a
+    verb's display or an activity's definition would be decoded 200,000 times)."""
+
+    def __init__(self) -> None:
+        self.verbs = {v.pk: (v.iri, selectors.verb_label(v)) for v in Verb.objects.all()}
+        self.activities: dict[int, tuple[str, str]] = {}
+        self.agents: dict[int, tuple[str, str, str]] = {}
+
+    def load(self, rows: list[tuple[Any, ...]]) -> None:
+        activity_ids = {r[6] for r in rows if r[6] is not None} - set(self.activities)
+        for activity in Activity.objects.filter(pk__in=activity_ids):
+            self.activities[activity.pk] = (activity.iri, selectors.activity_name(activity))
+        agent_ids = {r[4] for r in rows if r[4] is not None} - set(self.agents)
+        for agent in Agent.objects.filter(pk__in=agent_ids).select_related("employee"):
+            number = agent.employee.employee_number if agent.employee_id and agent.employee else ""
+            self.agents[agent.pk] = (selectors.agent_label(agent), agent.ifi, number)
+        missing_verbs = {r[5] for r in rows} - set(self.verbs)
+        for verb in Verb.objects.filter(pk__in=missing_verbs):
+            self.verbs[verb.pk] = (verb.iri, selectors.verb_label(verb))
+
+
+ROW_FIELDS = (
+    "id",
+    "statement_id",
+    "stored",
+    "timestamp",
+    "actor_id",
+    "verb_id",
+    "activity_id",
+    "registration",
+    "voided",
+    "payload",
+)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def csv_row(row: tuple[Any, ...], labels: _Labels) -> list[Any]:
+    """One CSV line from a ``ROW_FIELDS`` tuple."""
+    _pk, statement_id, stored, timestamp, actor_id, verb_id, activity_id, registration, voided, payload = row
+    payload = _dict(payload)
+    result = _dict(payload.get("result"))
+    score = _dict(result.get("score"))
+    actor_name, actor_ifi, number = labels.agents.get(actor_id, ("", "", "")) if actor_id else ("", "", "")
+    verb_iri, verb = labels.verbs[verb_id]
+    if activity_id is not None:
+        activity_iri, activity = labels.activities[activity_id]
+    else:
+        obj = _dict(payload.get("object"))
+        activity_iri = activity = str(obj.get("id") or obj.get("objectType") or "")
     values = [
-        flat["stored"],
-        flat["timestamp"],
-        flat["actor_name"],
-        flat["actor_ifi"],
-        flat["employee_number"],
-        flat["verb"],
-        flat["verb_iri"],
-        flat["activity_iri"],
-        flat["activity"],
-        flat["score_scaled"],
-        flat["score_raw"],
-        flat["success"],
-        flat["completion"],
-        flat["duration"],
-        flat["registration"],
-        flat["voided"],
-        str(statement.statement_id),
+        stored,
+        timestamp,
+        actor_name,
+        actor_ifi,
+        number,
+        verb,
+        verb_iri,
+        activity_iri,
+        activity,
+        score.get("scaled"),
+        score.get("raw"),
+        result.get("success"),
+        result.get("completion"),
+        result.get("duration"),
+        registration or "",
+        voided,
+        str(statement_id),
     ]
     return [safe_cell(_text(v)) for v in values]
 
@@ -100,15 +153,20 @@ def csv_stream(qs: QuerySet[Statement], *, language: str | None = None) -> Itera
     request's: the stream is consumed after the view returned)."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(COLUMNS)
-    for rows in chunks(selectors.with_labels(qs)):
+    with translation.override(language):
+        labels = _Labels()
+    for ids in id_chunks(qs):
+        rows = list(Statement.objects.filter(id__in=ids).order_by("-id").values_list(*ROW_FIELDS))
         with translation.override(language):
-            yield "".join(writer.writerow(csv_row(s)) for s in rows)
+            labels.load(rows)
+        yield "".join(writer.writerow(csv_row(r, labels)) for r in rows)
 
 
 def jsonl_stream(qs: QuerySet[Statement]) -> Iterator[str]:
     """One stored statement per line."""
-    for rows in chunks(qs.only("id", "payload")):
-        yield "".join(json.dumps(s.payload, ensure_ascii=False, separators=(",", ":")) + "\n" for s in rows)
+    for ids in id_chunks(qs):
+        rows = Statement.objects.filter(id__in=ids).order_by("-id").values_list("payload", flat=True)
+        yield "".join(json.dumps(p, ensure_ascii=False, separators=(",", ":")) + "\n" for p in rows)
 
 
 def filename(extension: str) -> str:

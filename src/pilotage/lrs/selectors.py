@@ -288,7 +288,9 @@ def statement_list(*, user: Any, filters: StatementFilters | None = None) -> Que
     if filters.voided == "exclude":
         qs = qs.filter(voided=False)
     elif filters.voided == "only":
-        qs = qs.filter(voided=True)
+        # Through the (small, partially indexed) voiding statements, not a scan of the flag.
+        targets = Statement.objects.filter(voided_target__isnull=False).values("voided_target")
+        qs = qs.filter(voided=True, statement_id__in=targets)
     if none:
         return qs.none()
     return qs.order_by("-id")
@@ -306,27 +308,49 @@ class KeysetPage:
     before: int | None  # cursor of the previous (newer) page
 
 
+def _rows(ids: list[int]) -> list[Statement]:
+    """The statements of ``ids`` with what a row shows, newest first.
+
+    Two steps (ids, then rows by primary key) rather than one: joined to the agent, the
+    employee, the verb and the activity, the filtered ``ORDER BY id DESC LIMIT n`` makes
+    SQLite sort the whole match instead of walking the index (~90 ms against ~7 ms at
+    200,000 statements)."""
+    if not ids:
+        return []
+    return list(with_labels(Statement.objects.filter(id__in=ids)).order_by("-id"))
+
+
 def statement_page(
-    qs: QuerySet[Statement], *, after: int | None = None, before: int | None = None, limit: int = PAGE_SIZE
+    qs: QuerySet[Statement],
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = PAGE_SIZE,
+    newest_ids: list[int] | None = None,
 ) -> KeysetPage:
-    """One page of ``qs`` newest first: older than ``after``, or newer than ``before``."""
+    """One page of ``qs`` newest first: older than ``after``, or newer than ``before``.
+
+    ``newest_ids``: the ids of ``qs`` already read newest first (the facet sample), which
+    spares the first page a second walk."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    qs = with_labels(qs)
     if before is not None:
-        rows = list(qs.filter(id__gt=before).order_by("id")[: limit + 1])
-        newer = len(rows) > limit
-        rows = rows[:limit][::-1]
-        older = bool(rows) and qs.filter(id__lt=rows[-1].pk).exists()
+        ids = list(qs.filter(id__gt=before).order_by("id").values_list("id", flat=True)[: limit + 1])
+        newer = len(ids) > limit
+        ids = ids[:limit][::-1]
+        older = bool(ids) and qs.filter(id__lt=ids[-1]).exists()
     else:
-        page_qs = qs.filter(id__lt=after) if after is not None else qs
-        rows = list(page_qs.order_by("-id")[: limit + 1])
-        older = len(rows) > limit
-        rows = rows[:limit]
-        newer = after is not None and bool(rows) and qs.filter(id__gt=rows[0].pk).exists()
+        if after is None and newest_ids is not None and (len(newest_ids) > limit or len(newest_ids) < FACET_SAMPLE):
+            ids = newest_ids[: limit + 1]
+        else:
+            page_qs = qs.filter(id__lt=after) if after is not None else qs
+            ids = list(page_qs.order_by("-id").values_list("id", flat=True)[: limit + 1])
+        older = len(ids) > limit
+        ids = ids[:limit]
+        newer = after is not None and bool(ids) and qs.filter(id__gt=ids[0]).exists()
     return KeysetPage(
-        items=rows,
-        after=rows[-1].pk if older and rows else None,
-        before=rows[0].pk if newer and rows else None,
+        items=_rows(ids),
+        after=ids[-1] if older and ids else None,
+        before=ids[0] if newer and ids else None,
     )
 
 
@@ -367,6 +391,7 @@ class FacetEntry:
 
 @dataclass
 class Facets:
+    ids: list[int]  # the sampled statements, newest first (the first page reuses them)
     sampled: int  # statements counted
     complete: bool  # True: every matching statement was counted (sampled is the total)
     verbs: list[FacetEntry]
@@ -380,10 +405,10 @@ def statement_facets(qs: QuerySet[Statement], *, sample: int = FACET_SAMPLE, top
     One index walk over at most ``sample`` rows (three integers each) plus one query per
     facet for the names: the cost is bounded whatever the size of the store.
     """
-    rows = list(qs.order_by("-id").values_list("verb_id", "activity_id", "actor_id")[:sample])
-    verbs = Counter(r[0] for r in rows)
-    activities = Counter(r[1] for r in rows if r[1] is not None)
-    actors = Counter(r[2] for r in rows if r[2] is not None)
+    rows = list(qs.order_by("-id").values_list("id", "verb_id", "activity_id", "actor_id")[:sample])
+    verbs = Counter(r[1] for r in rows)
+    activities = Counter(r[2] for r in rows if r[2] is not None)
+    actors = Counter(r[3] for r in rows if r[3] is not None)
     top_verbs = verbs.most_common(top)
     top_activities = activities.most_common(top)
     top_actors = actors.most_common(top)
@@ -391,6 +416,7 @@ def statement_facets(qs: QuerySet[Statement], *, sample: int = FACET_SAMPLE, top
     activity_rows = Activity.objects.in_bulk([k for k, _n in top_activities]) if top_activities else {}
     actor_rows = Agent.objects.select_related("employee").in_bulk([k for k, _n in top_actors]) if top_actors else {}
     return Facets(
+        ids=[r[0] for r in rows],
         sampled=len(rows),
         complete=len(rows) < sample,
         verbs=[FacetEntry(str(k), verb_label(verb_rows[k]), n) for k, n in top_verbs if k in verb_rows],

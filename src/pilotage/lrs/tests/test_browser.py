@@ -326,9 +326,9 @@ def test_export_chunks_walk_every_row(records: dict[str, Any], cast: Any) -> Non
     from pilotage.lrs import exports
 
     qs = selectors.statement_list(user=cast.dlm)
-    chunks = list(exports.chunks(qs, size=3))
+    chunks = list(exports.id_chunks(qs, size=3))
     assert [len(c) for c in chunks] == [3, 3, 1]
-    assert [s.pk for c in chunks for s in c] == list(qs.values_list("pk", flat=True))
+    assert [pk for c in chunks for pk in c] == list(qs.values_list("pk", flat=True))
 
 
 # --- activity catalogue -------------------------------------------------------------------

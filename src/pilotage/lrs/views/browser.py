@@ -74,10 +74,10 @@ def statement_list(request: Request) -> HttpResponse:
     selectors.require_browser(user)
     filters = selectors.parse_statement_filters(request.GET)
     qs = selectors.statement_list(user=user, filters=filters)
-    page = selectors.statement_page(
-        qs, after=_cursor(request.GET.get("after")), before=_cursor(request.GET.get("before"))
-    )
     facets = selectors.statement_facets(qs)
+    page = selectors.statement_page(
+        qs, after=_cursor(request.GET.get("after")), before=_cursor(request.GET.get("before")), newest_ids=facets.ids
+    )
     params = filters.as_params()
     rows = []
     for statement in page.items:

@@ -41,12 +41,17 @@ class Command(BaseCommand):
             help="small ≈ 200, standard ≈ 2,000, large ≈ 100,000 employees (default: %(default)s).",
         )
         parser.add_argument(
+            "--no-learning",
+            action="store_true",
+            help="Do not post the year of learning activity (xAPI statements) after the company.",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help="Flush the WHOLE database (every table, every user) before building the demo.",
         )
 
-    def handle(self, *args: Any, seed: int, size: str, reset: bool, **options: Any) -> None:
+    def handle(self, *args: Any, seed: int, size: str, reset: bool, no_learning: bool, **options: Any) -> None:
         if not demo.demo_allowed():
             raise CommandError("The demo company is never created when PILOTAGE_ENV=production.")
         if reset:
@@ -69,4 +74,7 @@ class Command(BaseCommand):
                 f"{summary.audiences} audiences."
             )
         )
+        if not no_learning:
+            # The LRS (a higher layer) adds the learning activity: called by name, never imported here.
+            call_command("demo-learning", seed=seed, size=size, stdout=self.stdout, stderr=self.stderr)
         print_logins(self)

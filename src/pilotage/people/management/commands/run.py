@@ -138,6 +138,8 @@ class Command(BaseCommand):
             except ValidationFailed as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(f"  {summary.employees} employees, {summary.org_units} org units.")
+            # The LRS (a higher layer) adds a year of learning activity: called by name, never imported here.
+            call_command("demo-learning", size=demo_size, stdout=self.stdout, stderr=self.stderr)
         url = f"http://{server_address(host, port)}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Pilotage: {url}"))

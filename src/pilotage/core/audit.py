@@ -44,7 +44,7 @@ def audit_record(
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=actor_obj,
-        actor_label=str(actor) if actor_obj else (actor if isinstance(actor, str) else "system"),
+        actor_label=str(actor) if actor_obj else (actor if isinstance(actor, str) else ""),
         action=action,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),
@@ -59,7 +59,7 @@ def audit_bulk(
 ) -> None:
     """Record many events at once (imports): rows are (object_id, repr, changes)."""
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    label = str(actor) if actor_obj else (actor if isinstance(actor, str) else "system")
+    label = str(actor) if actor_obj else (actor if isinstance(actor, str) else "")
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(

@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from pilotage.core.api import limit_query, offset_query, page_schema, paginate
@@ -248,7 +249,9 @@ def lrs_progress_list(
         )
         activity_id = found.values_list("pk", flat=True).first()
         if activity_id is None:
-            raise ValidationFailed({"activity": [f"No activity {activity!r} is known."]})
+            raise ValidationFailed(
+                {"activity": [_("No activity %(activity)s is known.") % {"activity": repr(activity)}]}
+            )
     wanted: str | None = None
     if registration:
         try:

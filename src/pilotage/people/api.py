@@ -11,6 +11,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from pilotage.core.api import limit_query, offset_query, page_schema, paginate
@@ -35,7 +36,7 @@ _ORDERING_FIELDS: dict[str, list[str]] = {
 
 def _require_people_reader(request: HttpRequest) -> None:
     if not can_read_people(request.user):
-        raise PermissionDenied("Your role does not give access to the people directory.")
+        raise PermissionDenied(_("Your role does not give access to the people directory."))
 
 
 @router.get("/me", response=MeOut, summary="The authenticated user, their roles and employee record")
@@ -83,7 +84,9 @@ def people_list(
     if org_unit is not None:
         unit = queries.org_unit_list(user=request.user).filter(pk=org_unit).only("path").first()
         if unit is None:
-            raise ValidationFailed({"org_unit": [f"No org unit with id {org_unit} is visible to you."]})
+            raise ValidationFailed(
+                {"org_unit": [_("No org unit with id %(id)s is visible to you.") % {"id": org_unit}]}
+            )
         qs = qs.filter(org_unit__path__startswith=unit.path)
     if site is not None:
         qs = qs.filter(site_id=site)

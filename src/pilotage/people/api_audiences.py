@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pilotage.core.api import limit_query, offset_query, page_schema, paginate
@@ -69,7 +70,7 @@ class PreviewOut(Schema):
 def _require(request: HttpRequest) -> Any:
     user = request.user
     if not can_use_audiences(user):
-        raise PermissionDenied("Your role does not give access to audiences.")
+        raise PermissionDenied(_("Your role does not give access to audiences."))
     return user
 
 

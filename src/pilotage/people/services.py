@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
 
 from pilotage.core.audit import audit_record, diff, snapshot
 from pilotage.core.errors import ValidationFailed
@@ -37,7 +38,7 @@ def _path_for(unit: OrgUnit) -> str:
 def org_unit_create(*, actor: Any, code: str, name: str, parent: OrgUnit | None = None) -> OrgUnit:
     """Create an org unit under ``parent`` (or as a root)."""
     if OrgUnit.objects.filter(code=code).exists():
-        raise ValidationFailed({"code": [f"An org unit with code {code!r} already exists."]})
+        raise ValidationFailed({"code": [_("An org unit with code %(code)s already exists.") % {"code": code}]})
     unit = OrgUnit.objects.create(code=code, name=name, parent=parent)
     unit.path = _path_for(unit)
     unit.depth = unit.path.count("/") - 2
@@ -51,7 +52,7 @@ def org_unit_move(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit | None) -> O
     """Move a unit and its whole subtree under ``new_parent``, keeping the move in history."""
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     if new_parent is not None and new_parent.path.startswith(unit.path):
-        raise ValidationFailed({"parent": ["An org unit cannot move under itself or one of its descendants."]})
+        raise ValidationFailed({"parent": [_("An org unit cannot move under itself or one of its descendants.")]})
     old_parent = unit.parent
     old_names = " / ".join(
         OrgUnit.objects.filter(pk__in=_ids(unit.path)).order_by("depth").values_list("name", flat=True)
@@ -102,7 +103,7 @@ def employee_update(*, actor: Any, employee: Employee, **fields: Any) -> Employe
     if manager_changed:
         manager = fields["manager"]
         if manager is not None and (manager.pk == employee.pk or f"/{employee.pk}/" in (manager.manager_path or "")):
-            raise ValidationFailed({"manager": ["This manager would create a cycle in the management chain."]})
+            raise ValidationFailed({"manager": [_("This manager would create a cycle in the management chain.")]})
     for name, value in fields.items():
         setattr(employee, name, value)
     if manager_changed:
@@ -125,11 +126,11 @@ def role_assign(
 ) -> RoleAssignment:
     """Give ``role`` to ``user`` with its scope; re-assigning replaces the scope."""
     if role not in Role.values:
-        raise ValidationFailed({"role": [f"Unknown role {role!r}."]})
+        raise ValidationFailed({"role": [_("Unknown role %(role)s.") % {"role": role}]})
     if role in (Role.CLIENT,) and not org_units:
-        raise ValidationFailed({"org_units": ["An internal client needs at least one org unit in scope."]})
+        raise ValidationFailed({"org_units": [_("An internal client needs at least one org unit in scope.")]})
     if role == Role.VENDOR and organisation is None:
-        raise ValidationFailed({"organisation": ["A vendor contact needs the vendor they belong to."]})
+        raise ValidationFailed({"organisation": [_("A vendor contact needs the vendor they belong to.")]})
     assignment, _created = RoleAssignment.objects.update_or_create(
         user=user,
         role=role,
@@ -158,7 +159,7 @@ def org_unit_rename(*, actor: Any, unit: OrgUnit, name: str) -> OrgUnit:
     """Give an org unit a new name (its code, the HRIS key, does not change)."""
     name = name.strip()
     if not name:
-        raise ValidationFailed({"name": ["The name cannot be empty."]})
+        raise ValidationFailed({"name": [_("The name cannot be empty.")]})
     old = unit.name
     unit.name = name
     unit.save(update_fields=["name", "updated_at"])
@@ -171,7 +172,7 @@ def role_revoke(*, actor: Any, user: User, role: str) -> None:
     """Take a role away from a user."""
     deleted, _rows = RoleAssignment.objects.filter(user=user, role=role).delete()
     if not deleted:
-        raise ValidationFailed({"role": ["This user does not have this role."]})
+        raise ValidationFailed({"role": [_("This user does not have this role.")]})
     audit_record(actor=actor, action="revoke_role", instance=user, changes={"role": [role, None]})
 
 
@@ -191,9 +192,9 @@ def user_create(
     """
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationFailed({"email": ["A user with this e-mail address already exists."]})
+        raise ValidationFailed({"email": [_("A user with this e-mail address already exists.")]})
     if employee is not None and User.objects.filter(employee=employee).exists():
-        raise ValidationFailed({"employee": ["This employee already has a login."]})
+        raise ValidationFailed({"employee": [_("This employee already has a login.")]})
     user = User.objects.create_user(
         email,
         None,
@@ -210,7 +211,7 @@ def user_create(
 def user_set_active(*, actor: Any, user: User, active: bool) -> User:
     """Allow or block a login (history is kept; users are never deleted)."""
     if getattr(actor, "pk", None) == user.pk and not active:
-        raise ValidationFailed({"active": ["You cannot block your own login."]})
+        raise ValidationFailed({"active": [_("You cannot block your own login.")]})
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit_record(actor=actor, action="activate" if active else "block", instance=user)

@@ -44,7 +44,10 @@ class Lrs:
     ) -> Any:
         query = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in params.items()}
         data = body if isinstance(body, bytes | str) or body is None else json.dumps(body)
-        extra: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Basic {self.auth}", "HTTP_X_EXPERIENCE_API_VERSION": self.version}
+        extra: dict[str, Any] = {
+            "HTTP_AUTHORIZATION": f"Basic {self.auth}",
+            "HTTP_X_EXPERIENCE_API_VERSION": self.version,
+        }
         for name, value in headers.items():
             extra["HTTP_" + name.upper().replace("-", "_")] = value
         return self.client.generic(

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from pilotage.core.errors import ValidationFailed
@@ -65,7 +66,7 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
 
         show_bar = not options["no_progress"]
-        with self._bar("Checking", show_bar) as progress:
+        with self._bar(_("Checking"), show_bar) as progress:
             try:
                 report = imports.people_import_validate(import_id=imp.pk, progress=progress)
             except ValidationFailed as exc:

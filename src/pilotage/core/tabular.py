@@ -21,12 +21,13 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pilotage.core.errors import ValidationFailed
@@ -235,3 +236,59 @@ def check_upload(uploaded_file: Any, name: str, *, max_uncompressed: int | None 
         raise file_error(_("The first line of the file must hold the column names."))
     table.close()  # only the headers were needed
     return {**table.info, "headers": table.headers}
+
+
+# --------------------------------------------------------------------------- row errors
+
+
+def format_reason(messages: Mapping[str, Any], code: str, params: Mapping[str, Any] | None = None) -> str:
+    """The sentence for an error ``code`` (a key of ``messages``), in the active language."""
+    template = str(messages.get(code, code))
+    try:
+        return template % dict(params or {})
+    except (KeyError, TypeError, ValueError):
+        return template
+
+
+@dataclass
+class RowError:
+    """One bad cell of an imported file: line, column and a coded reason.
+
+    Each import subclasses it with ``describe`` (its own code -> sentence function), so that
+    the reason is rendered in the reader's language when shown, not when found.
+    """
+
+    line: int
+    column: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def describe(code: str, params: dict[str, Any] | None) -> str:
+        """Code -> sentence; each import's subclass gives its own."""
+        return code
+
+    @property
+    def reason(self) -> str:
+        return type(self).describe(self.code, self.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "params": self.params,
+            "reason": self.reason,
+        }
+
+    def __str__(self) -> str:
+        return gettext("line %(line)s, column %(column)s: %(reason)s") % {
+            "line": self.line,
+            "column": self.column,
+            "reason": self.reason,
+        }
+
+
+def describe_stored_error(error: Mapping[str, Any], describe: Callable[[str, dict[str, Any] | None], str]) -> str:
+    """The reason of an error stored as a dict (``RowError.as_dict``) in the active language."""
+    return describe(error.get("code", ""), error.get("params")) if error.get("code") else error.get("reason", "")

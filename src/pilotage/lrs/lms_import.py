@@ -323,44 +323,16 @@ MESSAGES: dict[str, str | Promise] = {
 
 def error_reason(code: str, params: dict[str, Any] | None = None) -> str:
     """The sentence for an error code, in the active language."""
-    template = str(MESSAGES.get(code, code))
-    try:
-        return template % dict(params or {})
-    except (KeyError, TypeError, ValueError):
-        return template
+    return tabular.format_reason(MESSAGES, code, params)
 
 
-@dataclass
-class RowError:
-    line: int
-    column: str
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def reason(self) -> str:
-        return error_reason(self.code, self.params)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "column": self.column,
-            "code": self.code,
-            "params": self.params,
-            "reason": self.reason,
-        }
-
-    def __str__(self) -> str:
-        return gettext("line %(line)s, column %(column)s: %(reason)s") % {
-            "line": self.line,
-            "column": self.column,
-            "reason": self.reason,
-        }
+class RowError(tabular.RowError):
+    describe = staticmethod(error_reason)
 
 
 def describe_error(error: dict[str, Any]) -> str:
     """The reason of a stored error (a dict from ``LmsImport.errors``) in the active language."""
-    return error_reason(error.get("code", ""), error.get("params")) if error.get("code") else error.get("reason", "")
+    return tabular.describe_stored_error(error, error_reason)
 
 
 # ---------------------------------------------------------------------------------------

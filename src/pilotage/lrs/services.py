@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -402,7 +403,7 @@ def statement_store(
 
     _check_attachments(statements, attachments or {})
 
-    return _write(
+    stored_ids = _write(
         batch=batch,
         received=received,
         ids=ids,
@@ -412,6 +413,32 @@ def statement_store(
         client=client,
         attachments=attachments,
     )
+    _checkpoint()
+    return stored_ids
+
+
+WAL_BYTES = 64 * 1024 * 1024  # SQLite write-ahead log size beyond which it is truncated
+
+
+def _checkpoint() -> None:
+    """SQLite: keep the write-ahead log short under sustained concurrent ingest.
+
+    SQLite's automatic checkpoint copies the log into the database at commit but can only
+    start the log over when no reader is using it; with several processes writing without
+    pause one always is, and the log grows without end (measured: 12 GB after 900,000
+    statements, ingest at half speed as every page read searches the log's index). After
+    each batch, outside any transaction, when the log file is past ``WAL_BYTES`` (a
+    ``stat``: no query), a ``TRUNCATE`` checkpoint waits (busy timeout) for the readers to
+    move to the database file and empties the log."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return
+    try:
+        size = os.path.getsize(f"{connection.settings_dict['NAME']}-wal")
+    except OSError:  # no log (in-memory database, or not in WAL mode)
+        return
+    if size > WAL_BYTES:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @transaction.atomic

@@ -174,39 +174,48 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
     if query.after_id is not None:
         qs = qs.filter(id__gt=query.after_id) if query.ascending else qs.filter(id__lt=query.after_id)
 
+    # The agent filter (and ``related_activities``) is "actor OR a reference": an OR over
+    # two indexes that no database walks in id order. Each alternative ("branch") is run
+    # on its own index-ordered ``(key, id)`` range with the page's limit, and the pages
+    # merged: a few index walks of at most limit + 1 rows instead of a scan of the table.
     check_object_agent: int | None = None
+    agent_branches: list[Q] = [Q()]
     if query.agent_ifi is not None:
         agent_id = Agent.objects.filter(ifi=query.agent_ifi).values_list("pk", flat=True).first()
         authorities = _authority_clients(query.agent_ifi) if query.related_agents else []
         if agent_id is None and not authorities:
             return Page([], "")
-        condition = Q(pk__in=[])
+        agent_branches = []
         if agent_id is not None:
-            refs = StatementRef.objects.filter(agent_id=agent_id).values("statement_id")
-            if query.related_agents:
-                condition = Q(actor_id=agent_id) | Q(id__in=refs)
-            else:
-                # Actor, or object when it is this agent or group: the object is among the
-                # references (of a statement whose object is no activity); checked below.
-                condition = Q(actor_id=agent_id) | Q(activity__isnull=True, id__in=refs)
+            agent_branches.append(Q(actor_id=agent_id))
+            refs = StatementRef.objects.filter(agent_id=agent_id)
+            if refs.exists():
+                ref_ids = refs.values("statement_id")
+                if query.related_agents:
+                    agent_branches.append(Q(id__in=ref_ids))
+                else:
+                    # The object, when it is this agent or group: among the references (of a
+                    # statement whose object is no activity); checked below.
+                    agent_branches.append(Q(activity__isnull=True, id__in=ref_ids))
+            if not query.related_agents:
                 check_object_agent = agent_id
         for client_id in authorities:
-            condition |= Q(client__isnull=True) if client_id is None else Q(client_id=client_id)
-        qs = qs.filter(condition)
+            agent_branches.append(Q(client__isnull=True) if client_id is None else Q(client_id=client_id))
     if query.verb is not None:
         verb_id = Verb.objects.filter(iri=query.verb).values_list("pk", flat=True).first()
         if verb_id is None:
             return Page([], "")
         qs = qs.filter(verb_id=verb_id)
+    activity_branches: list[Q] = [Q()]
     if query.activity is not None:
         activity_id = Activity.objects.filter(iri=query.activity).values_list("pk", flat=True).first()
         if activity_id is None:
             return Page([], "")
+        activity_branches = [Q(activity_id=activity_id)]
         if query.related_activities:
-            refs = StatementRef.objects.filter(activity_id=activity_id).values("statement_id")
-            qs = qs.filter(Q(activity_id=activity_id) | Q(id__in=refs))
-        else:
-            qs = qs.filter(activity_id=activity_id)
+            refs = StatementRef.objects.filter(activity_id=activity_id)
+            if refs.exists():
+                activity_branches.append(Q(id__in=refs.values("statement_id")))
     if query.registration is not None:
         qs = qs.filter(registration=query.registration)
     if query.since is not None:
@@ -214,7 +223,16 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
     if query.until is not None:
         qs = qs.filter(stored__lte=dt.datetime.fromisoformat(query.until))
 
-    rows = list(qs.order_by("id" if query.ascending else "-id")[: query.limit + 1])
+    order = "id" if query.ascending else "-id"
+    branches = [a & b for a in agent_branches for b in activity_branches]
+    if len(branches) == 1:
+        rows = list(qs.filter(branches[0]).order_by(order)[: query.limit + 1])
+    else:
+        found: dict[int, Statement] = {}
+        for branch in branches:
+            for row in qs.filter(branch).order_by(order)[: query.limit + 1]:
+                found[row.pk] = row
+        rows = sorted(found.values(), key=lambda row: row.pk, reverse=not query.ascending)[: query.limit + 1]
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     more = ""

@@ -78,7 +78,7 @@ def test_put_post_get_round_trip(client: Client, lrs: dict[str, str]) -> None:
     sid = str(uuid.uuid4())
     response = put(client, lrs, stmt(), sid)
     assert response.status_code == 204, response.content
-    assert response["X-Experience-API-Version"] == "2.0.0"
+    assert response["X-Experience-API-Version"] == "1.0.3"  # the latest 1.0 patch to a 1.0.x client
 
     response = post(client, lrs, [stmt("launched"), stmt("completed")])
     assert response.status_code == 200
@@ -314,6 +314,32 @@ def test_agent_filter_matches_an_agent_object(client: Client, lrs: dict[str, str
     post(client, lrs, bob_instructs)
     response = get(client, lrs, agent=json.dumps({"mbox": "mailto:ada@example.com"}))
     assert [s["id"] for s in response.json()["statements"]] == [sid]
+
+
+def test_agent_pages_merge_actor_and_reference_statements_in_order(client: Client, lrs: dict[str, str]) -> None:
+    """The agent filter runs one index walk per alternative (actor; mentioned) and merges
+    them: pages come out newest first, without repeats or gaps, across the alternatives."""
+    ada = {"mbox": "mailto:ada@example.com"}
+    expected = []
+    for number in range(7):
+        if number % 2:
+            statement = stmt(email="grace@example.com", context={"instructor": ada})
+        else:
+            statement = stmt()  # Ada is the actor
+        expected += post(client, lrs, statement).json()
+    expected.reverse()
+    seen: list[str] = []
+    response = get(client, lrs, agent=json.dumps(ada), related_agents="true", limit="2")
+    while True:
+        page = response.json()
+        seen += [s["id"] for s in page["statements"]]
+        if not page["more"]:
+            break
+        response = client.get(page["more"], **lrs)
+    assert seen == expected
+    # Without related_agents, the instructor statements are not Ada's.
+    plain = get(client, lrs, agent=json.dumps(ada), limit="10").json()["statements"]
+    assert [s["id"] for s in plain] == expected[::2]
 
 
 def test_more_links_are_stable_while_statements_arrive(client: Client, lrs: dict[str, str]) -> None:

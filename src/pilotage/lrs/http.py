@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -23,7 +24,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -108,17 +109,132 @@ def error_response(exc: XapiError) -> HttpResponse:
     return response
 
 
-def _finish(response: HttpResponse) -> HttpResponse:
+def response_version(request: HttpRequest) -> str:
+    """The ``X-Experience-API-Version`` of the answer: "1.0.3" to a 1.0.x client (the latest
+    1.0 patch, XAPI-00333), "2.0.0" otherwise (errors included, even a missing header)."""
+    raw = request.headers.get("X-Experience-API-Version", "").strip()
+    return "1.0.3" if raw.startswith("1.0") else CURRENT_VERSION
+
+
+def consistent_through_now() -> str:
+    """The ``X-Experience-API-Consistent-Through`` value: now (a batch is visible as soon as
+    its transaction commits, nothing is queued after it)."""
+    return timezone.now().astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _finish(response: HttpResponse, request: HttpRequest, *, consistent_through: bool = False) -> HttpResponse:
     for name, value in CORS_HEADERS.items():
         response[name] = value
-    response["X-Experience-API-Version"] = CURRENT_VERSION
+    response["X-Experience-API-Version"] = response_version(request)
+    if (
+        consistent_through
+        and request.method in ("GET", "HEAD")
+        and not response.has_header("X-Experience-API-Consistent-Through")
+    ):
+        # Every answer to a GET of statements carries it, errors included (XAPI-00153).
+        response["X-Experience-API-Consistent-Through"] = consistent_through_now()
+    if request.method == "HEAD" and not response.streaming:
+        # Like GET without the body (Communication 1.1); the length stays the GET's.
+        if not response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        response.content = b""
     return response
 
 
+# --- the alternate request syntax (xAPI 1.0.3 Communication 1.3; removed in 2.0) ----------
+
+ALTERNATE_HEADERS = {
+    "authorization": "HTTP_AUTHORIZATION",
+    "x-experience-api-version": "HTTP_X_EXPERIENCE_API_VERSION",
+    "content-type": "CONTENT_TYPE",
+    "content-length": "CONTENT_LENGTH",
+    "if-match": "HTTP_IF_MATCH",
+    "if-none-match": "HTTP_IF_NONE_MATCH",
+    "accept-language": "HTTP_ACCEPT_LANGUAGE",
+}
+
+
+def alternate_request(request: HttpRequest, allowed: set[str]) -> None:
+    """Turn ``POST ?method=X`` with a form body into the request it stands for, in place.
+
+    The form carries the headers (``Authorization``, ``X-Experience-API-Version``,
+    ``Content-Type``...), the resource's parameters and the body as ``content``. Any other
+    query parameter than ``method``, another method than POST, a body that is not a form,
+    a method the resource does not take, or xAPI 2.0 (which removed the syntax) is a 400.
+    """
+    if request.method != "POST":
+        raise XapiError(
+            "The method parameter is only used with POST (alternate request syntax).",
+            path="method",
+            rule="alternate-syntax",
+        )
+    extra = sorted(set(request.GET) - {"method"})
+    if extra:
+        raise XapiError(
+            "With the alternate request syntax, parameters go in the form body, not the query string.",
+            path=extra[0],
+            rule="alternate-syntax",
+        )
+    method = request.GET["method"].upper()
+    if method not in allowed or method in ("OPTIONS", "POST"):
+        raise XapiError(
+            f"Method {method} cannot be sent with the alternate request syntax here.",
+            path="method",
+            rule="alternate-syntax",
+        )
+    if (request.content_type or "").lower() != "application/x-www-form-urlencoded":
+        raise XapiError(
+            "The alternate request syntax sends an application/x-www-form-urlencoded body.", rule="alternate-syntax"
+        )
+    try:
+        form = QueryDict(request.body.decode("utf-8"), encoding="utf-8")
+    except UnicodeDecodeError:
+        raise XapiError("The form body is not UTF-8.", rule="alternate-syntax") from None
+    version = form.get("X-Experience-API-Version") or request.headers.get("X-Experience-API-Version", "")
+    if version.strip().startswith("2"):
+        raise XapiError("xAPI 2.0 has no alternate request syntax: send a plain request.", rule="alternate-syntax")
+    params = QueryDict(mutable=True)
+    content = ""
+    content_type_given = False
+    for name in form:
+        value = form[name]
+        meta = ALTERNATE_HEADERS.get(name.lower())
+        if meta is not None:
+            request.META[meta] = value
+            content_type_given = content_type_given or meta == "CONTENT_TYPE"
+        elif name == "content":
+            content = value
+        else:
+            params.setlist(name, form.getlist(name))
+    if method in ("PUT", "POST") and not content:
+        raise XapiError(
+            "The alternate request syntax carries the body in the form parameter 'content'.",
+            path="content",
+            rule="alternate-syntax",
+        )
+    if not content_type_given:
+        request.META["CONTENT_TYPE"] = "application/json" if content else ""
+    request.method = method
+    request.META["REQUEST_METHOD"] = method
+    request.GET = params  # type: ignore[assignment]
+    request._body = content.encode()  # type: ignore[attr-defined]
+    request._set_content_type_params(request.META)  # type: ignore[attr-defined]
+    request.__dict__.pop("headers", None)  # a cached_property: read the new headers
+
+
 def xapi_view(
-    *, methods: Iterable[str], scope_for: Callable[[HttpRequest], Iterable[str]] | None = None, auth: bool = True
+    *,
+    methods: Iterable[str],
+    scope_for: Callable[[HttpRequest], Iterable[str]] | None = None,
+    auth: bool = True,
+    consistent_through: bool = False,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[[HttpRequest], HttpResponse]]:
-    """Wrap an xAPI resource view: ``view(request, client=..., version=...)``."""
+    """Wrap an xAPI resource view: ``view(request, client=..., version=...)``.
+
+    ``consistent_through``: every GET/HEAD answer carries
+    ``X-Experience-API-Consistent-Through`` (the Statements resource). The alternate request
+    syntax of 1.0.3 (``POST ?method=...``) is unwrapped here for every resource.
+    """
     allowed = {m.upper() for m in methods}
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -126,22 +242,26 @@ def xapi_view(
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method == "OPTIONS":
-                return _finish(HttpResponse(status=204))
+                return _finish(HttpResponse(status=204), request)
             try:
+                if "method" in request.GET:
+                    alternate_request(request, allowed)
                 if request.method not in allowed:
                     response = json_response({"error": f"Method {request.method} not allowed."}, status=405)
                     response["Allow"] = ", ".join(sorted(allowed))
-                    return _finish(response)
+                    return _finish(response, request)
                 client = None
                 if auth:
                     client = authenticate(request)
-                version = negotiate_version(request) if auth else CURRENT_VERSION
+                    version = negotiate_version(request)
+                else:
+                    version = "1.0.x" if response_version(request) == "1.0.3" else CURRENT_VERSION
                 if client is not None and scope_for is not None:
                     require_scope(client, *scope_for(request))
                 response = view(request, *args, client=client, version=version, **kwargs)
             except XapiError as exc:
                 response = error_response(exc)
-            return _finish(response)
+            return _finish(response, request, consistent_through=consistent_through)
 
         return wrapper
 

@@ -10,7 +10,7 @@
   checked against its content and the statement's ``sha2``); signed statements are checked
   (JWS structure, RS256/384/512, payload equal to the statement).
 - The alternate request syntax of xAPI 1.0.3 (``POST ?method=PUT`` with a form body
-  carrying the headers and the content) is accepted for 1.0.x and refused for 2.0.
+  carrying the headers and the content) is unwrapped by ``http.xapi_view``.
 """
 
 from __future__ import annotations
@@ -20,33 +20,22 @@ import binascii
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
-from django.views.decorators.csrf import csrf_exempt
 
 from pilotage.lrs import queries, services, validation
 from pilotage.lrs.errors import XapiError
-from pilotage.lrs.http import CORS_HEADERS, CURRENT_VERSION, error_response, json_response, xapi_view
+from pilotage.lrs.http import json_response, xapi_view
 from pilotage.lrs.models import LrsClient
 
 READ_SCOPES = [LrsClient.Scope.STATEMENTS_READ.value, LrsClient.Scope.STATEMENTS_READ_MINE.value]
 WRITE_SCOPES = [LrsClient.Scope.STATEMENTS_WRITE.value]
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 JWS_ALGORITHMS = ("RS256", "RS384", "RS512")
-ALTERNATE_HEADERS = {
-    "authorization": "HTTP_AUTHORIZATION",
-    "x-experience-api-version": "HTTP_X_EXPERIENCE_API_VERSION",
-    "content-type": "CONTENT_TYPE",
-    "content-length": "CONTENT_LENGTH",
-    "if-match": "HTTP_IF_MATCH",
-    "if-none-match": "HTTP_IF_NONE_MATCH",
-    "accept-language": "HTTP_ACCEPT_LANGUAGE",
-}
 
 
 def _scopes(request: HttpRequest) -> list[str]:
@@ -171,7 +160,7 @@ def _signed_payload_matches(payload: dict[str, Any], stmt: dict[str, Any]) -> bo
 # --- the resource --------------------------------------------------------------------------
 
 
-@xapi_view(methods=("GET", "HEAD", "PUT", "POST"), scope_for=_scopes)
+@xapi_view(methods=("GET", "HEAD", "PUT", "POST"), scope_for=_scopes, consistent_through=True)
 def _resource(request: HttpRequest, *, client: LrsClient, version: str) -> HttpResponse:
     if request.method in ("GET", "HEAD"):
         return _get(request, client=client)
@@ -277,7 +266,7 @@ def _respond(body: Any, with_attachments: list[dict[str, Any]] | None, headers: 
     return response
 
 
-@xapi_view(methods=("GET", "HEAD"), scope_for=lambda request: READ_SCOPES)
+@xapi_view(methods=("GET", "HEAD"), scope_for=lambda request: READ_SCOPES, consistent_through=True)
 def statements_more(request: HttpRequest, *, client: LrsClient, version: str, cursor: str) -> HttpResponse:
     """The next page of a statement query (the ``more`` link of the previous page)."""
     if request.GET:
@@ -287,66 +276,6 @@ def statements_more(request: HttpRequest, *, client: LrsClient, version: str, cu
     return _page(request, client=client, query=query, consistent=_now_header())
 
 
-# --- the alternate request syntax (xAPI 1.0.3, removed in 2.0) ----------------------------
-
-
-def _alternate(request: HttpRequest) -> None:
-    """Turn ``POST ?method=X`` with a form body into the request it stands for."""
-    if request.method != "POST":
-        raise XapiError("The method parameter is only used with POST (alternate request syntax).", path="method")
-    extra = sorted(set(request.GET) - {"method"})
-    if extra:
-        raise XapiError(
-            "With the alternate request syntax, parameters go in the form body, not the query string.",
-            path=extra[0],
-            rule="alternate-syntax",
-        )
-    method = request.GET["method"].upper()
-    if method not in ("GET", "PUT", "POST", "HEAD"):
-        raise XapiError(f"Method {method} is not allowed on statements.", path="method", rule="alternate-syntax")
-    if (request.content_type or "").lower() != "application/x-www-form-urlencoded":
-        raise XapiError(
-            "The alternate request syntax sends an application/x-www-form-urlencoded body.", rule="alternate-syntax"
-        )
-    form = QueryDict(request.body, encoding="utf-8")
-    version = form.get("X-Experience-API-Version") or request.headers.get("X-Experience-API-Version", "")
-    if version.strip().startswith("2"):
-        raise XapiError("xAPI 2.0 has no alternate request syntax: send a plain request.", rule="alternate-syntax")
-    params = QueryDict(mutable=True)
-    content = ""
-    for name in form:
-        value = form[name]
-        if name.lower() in ALTERNATE_HEADERS:
-            request.META[ALTERNATE_HEADERS[name.lower()]] = value
-        elif name == "content":
-            content = value
-        else:
-            params[name] = value
-    if "CONTENT_TYPE" not in {ALTERNATE_HEADERS.get(n.lower()) for n in form}:
-        request.META["CONTENT_TYPE"] = "application/json"
-    request.method = method
-    request.META["REQUEST_METHOD"] = method
-    request.GET = params  # type: ignore[assignment]
-    request._body = content.encode()  # type: ignore[attr-defined]
-    request._set_content_type_params(request.META)  # type: ignore[attr-defined]
-    request.__dict__.pop("headers", None)
-
-
-def _finish_error(exc: XapiError) -> HttpResponse:
-    response = error_response(exc)
-    for name, value in CORS_HEADERS.items():
-        response[name] = value
-    response["X-Experience-API-Version"] = CURRENT_VERSION
-    return response
-
-
-@csrf_exempt
-def statements(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    """GET/PUT/POST /xapi/statements (and POST ?method=... for 1.0.3 clients)."""
-    if "method" in request.GET and request.method != "OPTIONS":
-        try:
-            _alternate(request)
-        except XapiError as exc:
-            return _finish_error(exc)
-    view: Callable[..., HttpResponse] = _resource
-    return view(request, **kwargs)
+# The resource itself: GET/HEAD/PUT/POST /xapi/statements (the alternate request syntax of
+# 1.0.3 clients, ``POST ?method=...``, is unwrapped by ``xapi_view`` for every resource).
+statements = _resource

@@ -24,7 +24,11 @@ from pilotage.lrs.errors import NotFoundError, XapiError
 from pilotage.lrs.http import json_response, xapi_view
 from pilotage.lrs.models import Activity, Agent, Document, LrsClient
 
-ABOUT_VERSIONS = ["2.0.0", "1.0.3"]
+# The versions /about lists. A 1.0.x client is answered with the 1.0 versions only: its
+# conformance suite allows nothing else in the list and wants "1.0.1" in it (XAPI-00316,
+# XAPI-00317); a 2.0 client (or one sending no version) also gets "2.0.0".
+ABOUT_VERSIONS_1 = ["1.0.0", "1.0.1", "1.0.2", "1.0.3"]
+ABOUT_VERSIONS = [*ABOUT_VERSIONS_1, "2.0.0"]
 
 
 # --- parameters --------------------------------------------------------------------------
@@ -300,4 +304,5 @@ def agents(request: HttpRequest, *, client: LrsClient, version: str) -> HttpResp
 def about(request: HttpRequest, *, client: LrsClient | None, version: str) -> HttpResponse:
     """/xapi/about: the versions spoken (no credentials needed)."""
     _params(request, [])
-    return json_response({"version": ABOUT_VERSIONS, "extensions": {"urn:pilotage:product": {"name": "Pilotage"}}})
+    versions = ABOUT_VERSIONS_1 if version.startswith("1.") else ABOUT_VERSIONS
+    return json_response({"version": versions, "extensions": {"urn:pilotage:product": {"name": "Pilotage"}}})

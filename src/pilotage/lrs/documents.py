@@ -196,29 +196,44 @@ def document_post(
 ) -> Document:
     """Merge a JSON object into the document, or create it (xAPI POST).
 
-    Both the posted and the existing document must be ``application/json`` objects; the
-    posted top-level properties replace those of the same name, the others are kept.
+    No document yet: the POST is a PUT (Communication 2.2: "treats it as a PUT and stores
+    a new document"), whatever the content type: an LRS cannot reject a POST because of
+    the document's contents (the suites post "1" and "true" as forms). A document already
+    there: both it and the posted one must be ``application/json`` objects (400 otherwise,
+    nothing changed); the posted top-level properties replace those of the same name, the
+    others are kept.
     """
-    if not is_json_type(content_type or ""):
-        raise XapiError(
-            "POST merges JSON documents: send the document as application/json (use PUT for other types).",
-            rule="document-merge",
-        )
-    posted = _parse_json_object(content, what="posted document")
+    content_type = content_type or DEFAULT_TYPE
+    posting_json = is_json_type(content_type)
+    posted: dict[str, Any] | None = None
+    if posting_json:
+        try:
+            value = json.loads(content or b"")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise XapiError(
+                f"The document is declared application/json but is not valid JSON: {exc}", rule="document-json"
+            ) from None
+        posted = value if isinstance(value, dict) else None
     _lock(key, doc_id)
     current = _current(key, doc_id, for_update=True)
     _check_preconditions(current, if_match=if_match, if_none_match=if_none_match, method="POST", key=key)
-    if current is not None:
-        if not is_json_type(current.content_type):
-            raise XapiError(
-                f"The existing document is {current.content_type}, not application/json: it cannot be merged; "
-                "replace it with PUT.",
-                rule="document-merge",
-            )
-        merged = _parse_json_object(bytes(current.content), what="existing document")
-        merged.update(posted)
-        posted = merged
-    body = json.dumps(posted, ensure_ascii=False, separators=(",", ":")).encode()
+    if current is None:
+        return _save(None, key=key, doc_id=doc_id, content=content, content_type=content_type)
+    if posted is None:
+        raise XapiError(
+            "POST merges JSON objects: this document already exists, so send a JSON object as "
+            "application/json (use PUT to replace it).",
+            rule="document-merge",
+        )
+    if not is_json_type(current.content_type):
+        raise XapiError(
+            f"The existing document is {current.content_type}, not application/json: it cannot be merged; "
+            "replace it with PUT.",
+            rule="document-merge",
+        )
+    merged = _parse_json_object(bytes(current.content), what="existing document")
+    merged.update(posted)
+    body = json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode()
     return _save(current, key=key, doc_id=doc_id, content=body, content_type=JSON_TYPE)
 
 

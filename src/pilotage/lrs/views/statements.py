@@ -8,15 +8,14 @@
   ``Last-Modified``) or a page ``{"statements": [...], "more": "..."}``.
 - ``multipart/mixed`` bodies carry attachments (each part's ``X-Experience-API-Hash`` is
   checked against its content and the statement's ``sha2``); signed statements are checked
-  (JWS structure, RS256/384/512, payload equal to the statement).
+  (JWS structure, RS256/384/512, the RSA signature against the ``x5c`` certificate, payload
+  equal to the statement).
 - The alternate request syntax of xAPI 1.0.3 (``POST ?method=PUT`` with a form body
   carrying the headers and the content) is unwrapped by ``http.xapi_view``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import uuid
@@ -34,8 +33,7 @@ from pilotage.lrs.models import LrsClient
 
 READ_SCOPES = [LrsClient.Scope.STATEMENTS_READ.value, LrsClient.Scope.STATEMENTS_READ_MINE.value]
 WRITE_SCOPES = [LrsClient.Scope.STATEMENTS_WRITE.value]
-SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
-JWS_ALGORITHMS = ("RS256", "RS384", "RS512")
+SIGNATURE_USAGE = validation.SIGNATURE_USAGE
 
 
 def _scopes(request: HttpRequest) -> list[str]:
@@ -114,14 +112,10 @@ def _json(raw: bytes) -> Any:
     return validation.loads_strict(raw or b"null")
 
 
-def _b64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _check_signatures(statements: list[dict[str, Any]], attachments: dict[str, tuple[str, bytes]]) -> None:
-    """Signed statements: the JWS is well formed, uses RS256/384/512, and its payload is the
-    statement (without the signature attachment). The RSA signature itself is not checked:
-    that needs the ``cryptography`` package, not installed (see docs/lrs.md)."""
+    """Signed statements: the JWS is well formed, uses RS256/384/512, its RSA signature
+    verifies with the key of its ``x5c`` certificate when it carries one, and its payload
+    is the statement (``validation.verify_jws``, ``validation.signed_payload_matches``)."""
     for index, stmt in enumerate(statements):
         for number, attachment in enumerate(stmt.get("attachments") or ()):
             if attachment.get("usageType") != SIGNATURE_USAGE:
@@ -134,27 +128,9 @@ def _check_signatures(statements: list[dict[str, Any]], attachments: dict[str, t
             part = attachments.get(attachment.get("sha2", ""))
             if part is None:
                 raise XapiError("The signature's part is missing.", path=path, rule="signature")
-            try:
-                header_b64, payload_b64, signature_b64 = part[1].decode("ascii").strip().split(".")
-                header = json.loads(_b64url(header_b64))
-                payload = json.loads(_b64url(payload_b64))
-                _b64url(signature_b64)
-            except (ValueError, UnicodeDecodeError, binascii.Error):
-                raise XapiError("The signature is not a JWS in compact form.", path=path, rule="signature") from None
-            if not isinstance(header, dict) or header.get("alg") not in JWS_ALGORITHMS:
-                raise XapiError("A statement signature uses RS256, RS384 or RS512.", path=path, rule="signature")
-            if not isinstance(payload, dict) or not _signed_payload_matches(payload, stmt):
+            payload = validation.verify_jws(part[1], path=path)
+            if not validation.signed_payload_matches(payload, stmt):
                 raise XapiError("The signed payload differs from the statement.", path=path, rule="signature")
-
-
-def _signed_payload_matches(payload: dict[str, Any], stmt: dict[str, Any]) -> bool:
-    def strip(data: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in data.items() if k not in ("attachments", "authority", "stored", "version")}
-        if "id" in data and "id" not in payload:
-            out.pop("id", None)
-        return out
-
-    return validation.statements_equivalent(strip(payload), strip(stmt))
 
 
 # --- the resource --------------------------------------------------------------------------

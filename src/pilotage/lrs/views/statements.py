@@ -103,7 +103,8 @@ def _read_body(request: HttpRequest) -> tuple[Any, dict[str, tuple[str, bytes]]]
                 )
             attachments[actual] = (headers.get("content-type", "application/octet-stream"), content)
         return _json(first), attachments
-    if content_type not in ("application/json", "") and not content_type.endswith("+json"):
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        # A missing Content-Type too (XAPI-00127).
         raise XapiError("Statements are sent as application/json or multipart/mixed.", rule="content-type")
     return _json(request.body), {}
 

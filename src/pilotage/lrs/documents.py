@@ -6,10 +6,11 @@ activity IRI, agent IFI, registration) and its id (``stateId`` / ``profileId``).
 Concurrency (xAPI 1.0.3 Communication 3.1, the same in 2.0):
 - ``If-Match`` (an ETag list or ``*``) and ``If-None-Match`` (``*`` or an ETag list) are
   honoured on PUT, POST and DELETE: a failed precondition is 412 and changes nothing;
-- a PUT to an existing *profile* document without either header is 409 — the State
-  resource "will permit PUT, POST and DELETE requests without concurrency headers, since
-  state conflicts are unlikely", and POST merges without headers (the conformance suites
-  POST twice to merge);
+- a PUT to an existing *profile* document without either header is 409 — in 1.0.3 the
+  State resource "will permit PUT, POST and DELETE requests without concurrency headers,
+  since state conflicts are unlikely"; xAPI 2.0 dropped that exemption (4.1.4), so a 2.0
+  PUT to an existing state document without either header is 409 too
+  (``require_precondition``); POST merges without headers (the suites POST twice to merge);
 - two writers of the same key are serialised: row locks on the document, plus a
   transaction-scoped advisory lock on PostgreSQL so that two concurrent *creations* do
   not make two rows (SQLite transactions are ``IMMEDIATE``: writers already queue).
@@ -85,7 +86,13 @@ def _etags(header: str) -> set[str] | None:
 
 
 def _check_preconditions(
-    current: Document | None, *, if_match: str | None, if_none_match: str | None, method: str, key: DocumentKey
+    current: Document | None,
+    *,
+    if_match: str | None,
+    if_none_match: str | None,
+    method: str,
+    key: DocumentKey,
+    require_precondition: bool | None = None,
 ) -> None:
     if if_match is not None:
         tags = _etags(if_match)
@@ -102,7 +109,9 @@ def _check_preconditions(
                 "If-None-Match failed: a document already exists here.",
                 rule="concurrency",
             )
-    if method == "PUT" and key.is_profile and current is not None and if_match is None and if_none_match is None:
+    if require_precondition is None:
+        require_precondition = key.is_profile
+    if method == "PUT" and require_precondition and current is not None and if_match is None and if_none_match is None:
         raise Conflict(
             "This profile document already exists: check its current state (GET it), then send the PUT "
             "again with If-Match set to its current ETag (or If-None-Match: * to create only).",
@@ -168,8 +177,14 @@ def document_put(
     content_type: str,
     if_match: str | None = None,
     if_none_match: str | None = None,
+    require_precondition: bool | None = None,
 ) -> Document:
-    """Store ``content`` as the document, replacing any existing one (xAPI PUT)."""
+    """Store ``content`` as the document, replacing any existing one (xAPI PUT).
+
+    ``require_precondition``: replacing an existing document without If-Match or
+    If-None-Match is a 409. Default: for profiles only (1.0.3 exempts the State resource);
+    xAPI 2.0 requires it of the State resource too (IEEE 9274.1.1 4.1.4).
+    """
     content_type = content_type or DEFAULT_TYPE
     if is_json_type(content_type):
         try:
@@ -180,7 +195,14 @@ def document_put(
             ) from None
     _lock(key, doc_id)
     current = _current(key, doc_id, for_update=True)
-    _check_preconditions(current, if_match=if_match, if_none_match=if_none_match, method="PUT", key=key)
+    _check_preconditions(
+        current,
+        if_match=if_match,
+        if_none_match=if_none_match,
+        method="PUT",
+        key=key,
+        require_precondition=require_precondition,
+    )
     return _save(current, key=key, doc_id=doc_id, content=content, content_type=content_type)
 
 

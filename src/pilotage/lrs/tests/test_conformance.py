@@ -802,12 +802,19 @@ def test_profile_put_without_precondition_on_existing_is_409(lrs: Xapi, path: st
     assert lrs.get(path, params).json() == {"a": 1}
 
 
-def test_state_put_without_precondition_replaces(lrs: Xapi) -> None:
-    """Communication 2.3: the State resource permits PUT without concurrency headers."""
+def test_state_put_without_precondition(lrs: Xapi) -> None:
+    """1.0.3 Communication 2.3/3.1: the State resource permits PUT without concurrency
+    headers; 2.0 (4.1.4, 2.0 suite 4.1.4-Concurrency) has no such exemption: 409, unchanged."""
     params = _state_params()
     assert lrs.request("PUT", STATE, params, {"a": 1}).status_code == 204
-    assert lrs.request("PUT", STATE, params, {"a": 2}).status_code == 204
-    assert lrs.get(STATE, params).json() == {"a": 2}
+    if lrs.version == "1.0.3":
+        assert lrs.request("PUT", STATE, params, {"a": 2}).status_code == 204
+        assert lrs.get(STATE, params).json() == {"a": 2}
+    else:
+        response = lrs.request("PUT", STATE, params, {"a": 2})
+        assert response.status_code == 409 and "If-Match" in response.json()["error"]
+        assert lrs.get(STATE, params).json() == {"a": 1}
+    assert lrs.request("POST", STATE, params, {"b": 3}).status_code == 204  # POST merges without headers
 
 
 def _without(params: dict[str, Any], name: str) -> dict[str, Any]:

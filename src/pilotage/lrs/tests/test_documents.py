@@ -97,11 +97,21 @@ def test_state_keeps_any_content_type(lrs: Lrs) -> None:
     assert got.content == b"\x00\x01binary" and got["Content-Type"] == "application/octet-stream"
 
 
-def test_state_put_twice_without_headers_replaces(lrs: Lrs) -> None:
+def test_state_put_twice_without_headers_replaces_in_1_0_3(db: Any) -> None:
     """The State resource permits writes without concurrency headers (1.0.3 Communication 3.1)."""
+    lrs = make_lrs(["all"], version="1.0.3")
     lrs.request("PUT", STATE, state_params(), {"a": 1})
     assert lrs.request("PUT", STATE, state_params(), {"b": 2}).status_code == 204
     assert json.loads(lrs.get(STATE, state_params()).content) == {"b": 2}
+
+
+def test_state_put_on_existing_without_headers_is_409_in_2_0(lrs: Lrs) -> None:
+    """xAPI 2.0 (4.1.4) has no State exemption: PUT over a document needs If-Match/If-None-Match."""
+    lrs.request("PUT", STATE, state_params(), {"a": 1})
+    assert lrs.request("PUT", STATE, state_params(), {"b": 2}).status_code == 409
+    assert json.loads(lrs.get(STATE, state_params()).content) == {"a": 1}
+    etag = lrs.get(STATE, state_params())["ETag"]
+    assert lrs.request("PUT", STATE, state_params(), {"b": 2}, **{"If-Match": etag}).status_code == 204
 
 
 def test_state_post_merges_json_objects(lrs: Lrs) -> None:

@@ -165,7 +165,12 @@ def _document_resource(
     content_type = request.META.get("CONTENT_TYPE", "")
     if method == "PUT":
         doc = documents.document_put(
-            key=key, doc_id=doc_id, content=request.body, content_type=content_type, **_preconditions(request)
+            key=key,
+            doc_id=doc_id,
+            content=request.body,
+            content_type=content_type,
+            require_precondition=key.is_profile or version == "2.0.0",
+            **_preconditions(request),
         )
         return _written(doc)
     if method == "POST":

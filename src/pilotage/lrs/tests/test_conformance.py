@@ -503,6 +503,27 @@ def test_attachment_round_trip(lrs: Xapi) -> None:
     assert listed["Content-Type"].startswith("multipart/mixed") and content in listed.content
 
 
+def test_multipart_answer_parses_like_the_suite(lrs: Xapi) -> None:
+    """XAPI-00154, XAPI-00167 (Data 2.5): the suite's multipartParser takes the boundary as the
+    text after ``boundary=`` up to ``;`` (quotes kept), then splits the body on ``--`` + it:
+    the boundary is sent unquoted, the first part is the StatementResult JSON."""
+    content = b"here is a simple attachment"
+    sha2 = hashlib.sha256(content).hexdigest()
+    body = multipart(statement(attachments=[text_attachment(content)]), (content, "text/plain", sha2))
+    assert lrs.request("POST", STATEMENTS, None, body, content_type=MULTIPART).status_code == 200
+    response = lrs.get(STATEMENTS, {"attachments": "true"})
+    header = response["Content-Type"]
+    start = header.index("boundary=") + len("boundary=")
+    boundary = header[start:].split(";")[0]
+    text = response.content.decode()
+    assert f"--{boundary}\r\n" in text, "the boundary, as the suite reads it, must delimit the parts"
+    first = text.split(f"--{boundary}")[1]
+    head, _, json_part = first.partition("\r\n\r\n")
+    assert "application/json" in head
+    assert "statements" in json.loads(json_part.rstrip("\r\n"))
+    assert content.decode() in text.split(f"--{boundary}")[2]
+
+
 def _parts(content: bytes) -> tuple[bytes, str, str]:
     return content, "text/plain", hashlib.sha256(content).hexdigest()
 

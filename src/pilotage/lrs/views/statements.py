@@ -237,7 +237,7 @@ def _respond(body: Any, with_attachments: list[dict[str, Any]] | None, headers: 
             b"\r\n",
         ]
     chunks.append(f"--{boundary}--\r\n".encode())
-    response = HttpResponse(b"".join(chunks), content_type=f'multipart/mixed; boundary="{boundary}"')
+    response = HttpResponse(b"".join(chunks), content_type=f"multipart/mixed; boundary={boundary}")
     for name, value in headers.items():
         response[name] = value
     return response

@@ -503,6 +503,50 @@ def test_attachment_round_trip(lrs: Xapi) -> None:
     assert listed["Content-Type"].startswith("multipart/mixed") and content in listed.content
 
 
+SUITE_TWO_ATTACHMENTS = (
+    "---------314159265358979323846\n"
+    "Content-Type: application/json\n"
+    "\n"
+    + json.dumps(
+        statement(
+            attachments=[
+                text_attachment(b"here is a simple attachment"),
+                text_attachment(b"here is another simple attachment"),
+            ]
+        )
+    )
+    + "\n---------314159265358979323846\n"
+    'Content-Disposition: attachment; filename="text_data.txt"\n'
+    "Content-Type: text/plain\n"
+    "Content-Transfer-Encoding: binary\n"
+    "X-Experience-API-Hash: 495395e777cd98da653df9615d09c0fd6bb2f8d4788394cd53c56a3bfdcd848a\n"
+    "\n"
+    "here is a simple attachment\n"
+    "---------314159265358979323846\n"
+    'Content-Disposition: attachment; filename="text_data.txt"\n'
+    "Content-Type: text/plain\n"
+    "Content-Transfer-Encoding: binary\n"
+    "X-Experience-API-Hash: 7063d0a4cfa93373753ad2f5a6ffcf684559fb1df3c2f0473a14ece7d4edb06a\n"
+    "\n"
+    "here is another simple attachment\n"
+    "---------314159265358979323846--\n"
+)
+
+
+def test_suite_sample_bodies_with_lf_line_ends(lrs: Xapi) -> None:
+    """XAPI-00161, Data 2.4.11: the suite's ``*.part`` sample bodies end their lines with LF
+    (not CRLF); they are accepted, each part's content without the line break before the
+    next delimiter. The "middle part without boundary" sample is a 400."""
+    response = lrs.request("POST", STATEMENTS, None, SUITE_TWO_ATTACHMENTS, content_type=MULTIPART)
+    assert response.status_code == 200, response.content
+    got = lrs.get(STATEMENTS, {"statementId": response.json()[0], "attachments": "true"})
+    assert b"here is another simple attachment" in got.content
+    broken = SUITE_TWO_ATTACHMENTS.replace(
+        "\n---------314159265358979323846\nContent-Disposition", "\n\nContent-Disposition", 1
+    )
+    assert lrs.request("POST", STATEMENTS, None, broken, content_type=MULTIPART).status_code == 400
+
+
 def test_multipart_answer_parses_like_the_suite(lrs: Xapi) -> None:
     """XAPI-00154, XAPI-00167 (Data 2.5): the suite's multipartParser takes the boundary as the
     text after ``boundary=`` up to ``;`` (quotes kept), then splits the body on ``--`` + it:

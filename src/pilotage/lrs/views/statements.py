@@ -52,7 +52,12 @@ def _now_header() -> str:
 
 
 def _parse_multipart(body: bytes, boundary: str) -> list[tuple[dict[str, str], bytes]]:
-    """The parts of a multipart body: (lower-cased headers, content)."""
+    """The parts of a multipart body: (lower-cased headers, content).
+
+    Lines end with CRLF (RFC 2046) or, leniently, with a bare LF: the ADL suite's sample
+    bodies (``*.part`` files) use LF, and their attachment hashes are those of the contents
+    without the line break that precedes the next delimiter.
+    """
     delimiter = b"--" + boundary.encode("latin-1")
     chunks = body.split(delimiter)
     if len(chunks) < 3:
@@ -63,13 +68,24 @@ def _parse_multipart(body: bytes, boundary: str) -> list[tuple[dict[str, str], b
             break
         if chunk.startswith(b"\r\n"):
             chunk = chunk[2:]
-        head, sep, content = chunk.partition(b"\r\n\r\n")
-        if not sep:
+        elif chunk.startswith(b"\n"):
+            chunk = chunk[1:]
+        else:
+            raise XapiError("A multipart delimiter must end its line.", rule="multipart")
+        crlf = chunk.find(b"\r\n\r\n")
+        lf = chunk.find(b"\n\n")
+        if crlf < 0 and lf < 0:
             raise XapiError("A part of the multipart body has no header block.", rule="multipart")
+        if crlf >= 0 and (lf < 0 or crlf <= lf):
+            head, content = chunk[:crlf], chunk[crlf + 4 :]
+        else:
+            head, content = chunk[:lf], chunk[lf + 2 :]
         if content.endswith(b"\r\n"):
             content = content[:-2]
+        elif content.endswith(b"\n"):
+            content = content[:-1]
         headers = {}
-        for line in head.decode("latin-1").split("\r\n"):
+        for line in head.decode("latin-1").splitlines():
             if ":" in line:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()

@@ -767,6 +767,39 @@ def test_bad_signatures_are_400(lrs: Xapi, signer: Any, case: str) -> None:
     assert not Statement.objects.filter(statement_id=signed["id"]).exists()
 
 
+def test_signed_statement_in_the_suites_own_framing(lrs: Xapi, signer: Any) -> None:
+    """Data 2.6 as the suite's helper.signStatement sends it: a leading CRLF, headers without
+    a space after the colon, no x5c, no line break after the closing delimiter."""
+    key, _ = signer
+    signed = statement(id=str(uuid.uuid4()))
+    token = jws(signed, key, None)
+    sha2 = hashlib.sha256(token).hexdigest()
+    sent = {
+        **signed,
+        "attachments": [
+            {
+                "usageType": SIGNATURE,
+                "display": {"en-US": "Signed by the Test Suite"},
+                "description": {"en-US": "Signed by the Test Suite"},
+                "contentType": "application/octet-stream",
+                "length": len(token),
+                "sha2": sha2,
+            }
+        ],
+    }
+    boundary = "-------------12345"
+    body = (
+        f"\r\n--{boundary}\r\nContent-Type:application/json\r\n\r\n".encode()
+        + json.dumps(sent).encode()
+        + f"\r\n--{boundary}\r\nContent-Type:application/octet-stream\r\nContent-Transfer-Encoding:binary\r\n"
+        f"X-Experience-API-Hash:{sha2}\r\n\r\n".encode()
+        + token
+        + f"\r\n--{boundary}--".encode()
+    )
+    response = lrs.request("POST", STATEMENTS, None, body, content_type=f"multipart/mixed; boundary={boundary}")
+    assert response.status_code == 200, response.content
+
+
 def test_signature_without_certificate_is_accepted_structurally(lrs: Xapi, signer: Any) -> None:
     """Data 2.6: without x5c the LRS has no key to verify with; a well-formed RS256 JWS whose
     payload is the statement is accepted."""

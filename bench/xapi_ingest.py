@@ -117,10 +117,9 @@ def _templates(seed: int, size: int, count: int) -> list[str]:
     return out
 
 
-def _worker(
-    seed: int, size: int, batches: int, path: str, start: Any, out: Any
-) -> None:  # pragma: no cover - child process
-    """Post ``batches`` batches of ``size``; send back (end time, statements, latency) per batch."""
+def _worker(seed: int, size: int, batches: int, path: str, start: Any, out: Any) -> None:
+    """Post ``batches`` batches of ``size``; send back (end time, statements, latency) per
+    batch, or the error text (so that the parent does not wait for ever)."""
     from django.db import connection
     from django.test import Client
 
@@ -134,18 +133,22 @@ def _worker(
     # Warm up outside the clock: database connection, URL resolver, authentication.
     assert http.get("/xapi/statements", {"limit": "1"}, **HEADERS).status_code == 200
     start.wait()
-    for number in range(batches):
-        body = templates[number % len(templates)] % tuple(str(uuid.uuid4()) for _ in range(size))
-        began = time.monotonic()
-        if path == "http":
-            response = http.post("/xapi/statements", body, content_type="application/json", **HEADERS)
-            if response.status_code != 200:
-                raise SystemExit(f"POST failed: {response.status_code} {response.content[:300]!r}")
-        else:
-            data = json.loads(body)
-            statement_store(statements=data if isinstance(data, list) else [data], client=client, version="1.0.3")
-        ended = time.monotonic()
-        records.append((ended, size, ended - began))
+    try:
+        for number in range(batches):
+            body = templates[number % len(templates)] % tuple(str(uuid.uuid4()) for _ in range(size))
+            began = time.monotonic()
+            if path == "http":
+                response = http.post("/xapi/statements", body, content_type="application/json", **HEADERS)
+                if response.status_code != 200:
+                    raise RuntimeError(f"POST failed: {response.status_code} {response.content[:300]!r}")
+            else:
+                data = json.loads(body)
+                statement_store(statements=data if isinstance(data, list) else [data], client=client, version="1.0.3")
+            ended = time.monotonic()
+            records.append((ended, size, ended - began))
+    except Exception as exc:
+        out.put(f"worker {seed} failed: {exc!r}"[:2000])
+        return
     connection.close()
     out.put(records)
 
@@ -170,7 +173,12 @@ def _ingest(size: int, total: int, workers: int, path: str, seed: int) -> list[t
     began = time.monotonic()
     records: list[tuple[float, int, float]] = []
     for _ in procs:
-        records += out.get()
+        got = out.get()
+        if isinstance(got, str):
+            for proc in procs:
+                proc.terminate()
+            raise SystemExit(got)
+        records += got
     for proc in procs:
         proc.join()
         if proc.exitcode:

@@ -182,6 +182,10 @@ def upsert(
     the table (the stored row) and ``excluded`` the row proposed."""
     if not rows:
         return
+    # Rows in conflict-key order: concurrent batches updating overlapping keys lock them in
+    # the same order (no deadlock on PostgreSQL).
+    positions = [list(fields).index(name) for name in conflict]
+    rows = sorted(rows, key=lambda row: tuple(str(row[i]) for i in positions))
     columns = [_field(model, name) for name in fields]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)

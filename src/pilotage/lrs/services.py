@@ -118,7 +118,9 @@ def _intern(
 
     values = list(wanted)
     select(values)
-    missing = {value: wanted[value] for value in values if value not in found}
+    # Sorted: concurrent batches inserting overlapping new keys take the index locks in
+    # the same order (in batch order, PostgreSQL found deadlocks at 4 workers).
+    missing = {value: wanted[value] for value in sorted(values) if value not in found}
     if missing:
         if on_create is not None:
             on_create(missing)
@@ -536,9 +538,6 @@ def _write(
             ],
             ignore_conflicts=True,
         )
-    if client is not None:
-        LrsClient.objects.filter(pk=client.pk).update(statement_count=F("statement_count") + len(pks))
-
     projections.run(
         projections.Batch(
             statements=[
@@ -556,6 +555,9 @@ def _write(
             ]
         )
     )
+    # Last: every batch of a client updates this one row, and holds its lock until commit.
+    if client is not None:
+        LrsClient.objects.filter(pk=client.pk).update(statement_count=F("statement_count") + len(pks))
     return ids
 
 
@@ -598,6 +600,9 @@ def _void(batch: dict[str, _Prepared]) -> None:
         Statement.objects.filter(statement_id__in=chunk, voided=False).update(voided=True)
 
 
+LAST_SEEN_PRECISION = 60  # seconds
+
+
 def _refresh_definitions(
     verb_rows: dict[str, SimpleNamespace],
     verbs: dict[str, dict[str, Any]],
@@ -606,7 +611,7 @@ def _refresh_definitions(
     stored_at: dt.datetime,
 ) -> None:
     """Keep the canonical verb displays and activity definitions up to date (the latest
-    definition wins, language maps merged) and the activities' ``last_seen``."""
+    definition wins, language maps merged) and the activities' ``last_seen`` (to the minute)."""
     changed_verbs = []
     for iri, wanted in verbs.items():
         row = verb_rows[iri]
@@ -614,7 +619,8 @@ def _refresh_definitions(
         if merged != row.display:
             row.display = merged
             changed_verbs.append(Verb(pk=row.pk, iri=iri, display=merged))
-    if changed_verbs:
+    if changed_verbs:  # in id order, like every row lock of the ingest (no deadlock)
+        changed_verbs.sort(key=lambda row: row.pk)
         Verb.objects.bulk_update(changed_verbs, ["display"], batch_size=500)
     changed = []
     for iri, wanted in activities.items():
@@ -628,8 +634,12 @@ def _refresh_definitions(
             activity.definition = merged
             changed.append(Activity(pk=activity.pk, iri=iri, definition=merged))
     if changed:
+        changed.sort(key=lambda row: row.pk)
         Activity.objects.bulk_update(changed, ["definition"], batch_size=500)
-    seen = [row.pk for row in activity_rows.values() if row.last_seen < stored_at]
+    # ``last_seen`` to the minute: updating it on every batch would lock the same activity
+    # rows in every concurrent batch until commit (the batches would queue on PostgreSQL).
+    stale = stored_at - dt.timedelta(seconds=LAST_SEEN_PRECISION)
+    seen = sorted(row.pk for row in activity_rows.values() if row.last_seen < stale)
     for chunk in _chunks(seen):
         Activity.objects.filter(pk__in=chunk).update(last_seen=stored_at)
 

@@ -51,8 +51,8 @@ LEARNERS = 2_000
 ACTIVITIES = 300
 KEY, SECRET = "bench", "bench-secret"
 HEADERS = {
-    "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode(),
-    "HTTP_X_EXPERIENCE_API_VERSION": "1.0.3",
+    "Authorization": "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode(),
+    "X-Experience-API-Version": "1.0.3",
 }
 
 
@@ -131,14 +131,14 @@ def _worker(seed: int, size: int, batches: int, path: str, start: Any, out: Any)
     http = Client()
     records = []
     # Warm up outside the clock: database connection, URL resolver, authentication.
-    assert http.get("/xapi/statements", {"limit": "1"}, **HEADERS).status_code == 200
+    assert http.get("/xapi/statements", {"limit": "1"}, headers=HEADERS).status_code == 200
     start.wait()
     try:
         for number in range(batches):
             body = templates[number % len(templates)] % tuple(str(uuid.uuid4()) for _ in range(size))
             began = time.monotonic()
             if path == "http":
-                response = http.post("/xapi/statements", body, content_type="application/json", **HEADERS)
+                response = http.post("/xapi/statements", body, content_type="application/json", headers=HEADERS)
                 if response.status_code != 200:
                     raise RuntimeError(f"POST failed: {response.status_code} {response.content[:300]!r}")
             else:
@@ -253,7 +253,7 @@ def _queries(rounds: int) -> None:
             for _ in range(rounds):
                 params = {**value(kind), "since": since, "limit": "100"}
                 began = time.perf_counter()
-                response = http.get("/xapi/statements", params, **HEADERS)
+                response = http.get("/xapi/statements", params, headers=HEADERS)
                 times.append(time.perf_counter() - began)
                 assert response.status_code == 200, response.content[:300]
                 found.append(len(response.json()["statements"]))

@@ -322,10 +322,8 @@ def test_agent_pages_merge_actor_and_reference_statements_in_order(client: Clien
     ada = {"mbox": "mailto:ada@example.com"}
     expected = []
     for number in range(7):
-        if number % 2:
-            statement = stmt(email="grace@example.com", context={"instructor": ada})
-        else:
-            statement = stmt()  # Ada is the actor
+        # Odd: Ada is the instructor of Grace's statement; even: Ada is the actor.
+        statement = stmt(email="grace@example.com", context={"instructor": ada}) if number % 2 else stmt()
         expected += post(client, lrs, statement).json()
     expected.reverse()
     seen: list[str] = []

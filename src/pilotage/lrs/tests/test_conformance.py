@@ -467,6 +467,26 @@ def test_statements_targeting_a_voided_statement_are_returned(lrs: Xapi) -> None
     assert [s["id"] for s in lrs.get(STATEMENTS, {"verb": verb, "limit": "1"}).json()["statements"]] == [ref]
 
 
+@pytest.mark.xfail(strict=True, reason="statements targeting a matching statement are not matched yet (queries.py)")
+def test_voiding_statement_follows_its_target_through_agent_and_registration(lrs: Xapi) -> None:
+    """XAPI-00162 with the agent and registration filters: the voiding statement (another
+    actor, no registration) is returned because its target matches."""
+    registration = str(uuid.uuid4())
+    learner = {"mbox": "mailto:voided.target@example.com"}
+    voided = lrs.store(statement(actor=learner, context={"registration": registration}))
+    admin = {"mbox": "mailto:admin@example.com"}
+    voiding = lrs.store(
+        statement(actor=admin, verb={"id": VOIDED}, object={"objectType": "StatementRef", "id": voided})
+    )
+    for params in (
+        {"agent": learner},
+        {"registration": registration},
+        {"agent": learner, "registration": registration},
+    ):
+        assert [s["id"] for s in lrs.get(STATEMENTS, params).json()["statements"]] == [voiding]
+    assert lrs.get(STATEMENTS, {"agent": learner, "since": "2999-01-01T00:00:00Z"}).json()["statements"] == []
+
+
 @pytest.mark.parametrize(
     "body",
     [

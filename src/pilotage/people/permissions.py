@@ -58,3 +58,22 @@ def scope_org_unit_ids(user: Any, role: str) -> list[int]:
             roleassignment__user_id=user.pk, roleassignment__role=role
         ).values_list("orgunit_id", flat=True)
     )
+
+
+def acting_dlm(email: str | None) -> Any:
+    """The user a CLI import acts as: the DLM named by ``email``, else the first active DLM
+    (or superuser), else "system". Raises ``LookupError``/``PermissionError`` with a message."""
+    from pilotage.people.models import User
+
+    if email:
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            raise LookupError(f"No user with the e-mail {email}.")
+        if not is_dlm(user):
+            raise PermissionError(f"{email} may not import: only a DLM may.")
+        return user
+    dlm = (
+        User.objects.filter(is_active=True, role_assignments__role=Role.DLM).order_by("pk").first()
+        or User.objects.filter(is_active=True, is_superuser=True).order_by("pk").first()
+    )
+    return dlm or "system"

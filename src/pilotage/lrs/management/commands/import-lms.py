@@ -14,13 +14,12 @@ from typing import Any
 
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from pilotage.core.errors import ValidationFailed
+from pilotage.core.progress import ProgressBar
 from pilotage.lrs import lms_import
 from pilotage.lrs.models import LmsImportMapping
-from pilotage.people.models import Role, User
-from pilotage.people.permissions import is_dlm
+from pilotage.people.permissions import acting_dlm
 
 
 class Command(BaseCommand):
@@ -71,7 +70,7 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
 
         show_bar = not options["no_progress"]
-        with _Bar("Checking", show_bar) as progress:
+        with ProgressBar("Checking", show_bar) as progress:
             try:
                 report = lms_import.lms_import_validate(import_id=imp.pk, progress=progress)
             except ValidationFailed as exc:
@@ -91,7 +90,7 @@ class Command(BaseCommand):
         if report.errors and not options["only_valid"]:
             self.stderr.write("Nothing imported: fix the errors, or run again with --only-valid.")
             sys.exit(1)
-        with _Bar("Importing", show_bar) as progress:
+        with ProgressBar("Importing", show_bar) as progress:
             try:
                 result = lms_import.lms_import_apply(
                     import_id=imp.pk, only_valid=options["only_valid"], progress=progress
@@ -107,43 +106,7 @@ class Command(BaseCommand):
         )
 
     def _actor(self, email: str | None) -> Any:
-        if email:
-            user = User.objects.filter(email__iexact=email).first()
-            if user is None:
-                raise CommandError(f"No user with the e-mail {email}.")
-            if not is_dlm(user):
-                raise CommandError(f"{email} may not import learning records: only a DLM may.")
-            return user
-        dlm = (
-            User.objects.filter(is_active=True, role_assignments__role=Role.DLM).order_by("pk").first()
-            or User.objects.filter(is_active=True, is_superuser=True).order_by("pk").first()
-        )
-        return dlm or "system"
-
-
-class _Bar:
-    """A tqdm bar fed by the services' ``progress(done, total, message)`` callback."""
-
-    def __init__(self, label: str, enabled: bool) -> None:
-        self.label = label
-        self.enabled = enabled
-        self.bar: tqdm[Any] | None = None
-
-    def __enter__(self) -> lms_import.Progress | None:
-        if not self.enabled:
-            return None
-        self.bar = tqdm(desc=self.label, unit="lines", total=0, file=sys.stderr, dynamic_ncols=True)
-
-        def progress(done: int, total: int, message: str) -> None:
-            assert self.bar is not None
-            if total and self.bar.total != total:
-                self.bar.total = total
-            self.bar.n = min(done, total) if total else done
-            self.bar.set_postfix_str(message, refresh=False)
-            self.bar.refresh()
-
-        return progress
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        try:
+            return acting_dlm(email)
+        except (LookupError, PermissionError) as exc:
+            raise CommandError(str(exc)) from None

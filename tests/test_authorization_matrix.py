@@ -19,8 +19,8 @@ Each (row × persona) is its own test, named after both, e.g.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -32,7 +32,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pilotage.core.models import ApiToken, Job
 from pilotage.lrs.models import Agent, LrsClient
-from pilotage.people.models import Audience, PeopleImport, Role, User
+from pilotage.people.models import Audience, PeopleImport, Role
+from tests.authz import Filler, Target, someone_else
 
 # Column order of the table; the abbreviation is the cast's user name, except "anon".
 PERSONAS: dict[str, str | None] = {
@@ -204,20 +205,7 @@ PREFIX_RULES = {"admin/": "admin:index"}
 # --- targets: how a row fills the URL's arguments and the body --------------------------
 
 
-@dataclass
-class Target:
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    data: dict[str, Any] | None = None  # form body (POST)
-    json: Any = None  # JSON body (API)
-
-
-Filler = Callable[[Cast, Any], Target]
-
-
-def _someone_else() -> User:
-    """A user no persona is: the owner of things that are out of everybody's reach."""
-    user, _ = User.objects.get_or_create(email="someone-else@example.com", defaults={"display_name": "someone"})
-    return user
+_someone_else = someone_else
 
 
 def _token(user: Any) -> ApiToken:
@@ -376,7 +364,27 @@ def _parse(text: str) -> list[Row]:
     return rows
 
 
-ROWS = _parse(MATRIX)
+def _area_tables() -> tuple[str, dict[str, Filler]]:
+    """Rows and targets of the other areas: each ``tests/matrix_<area>.py`` module defines its
+    own ``MATRIX`` text (same columns as above) and ``TARGETS`` fillers."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    text, targets = "", {}
+    for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda i: i.name):
+        if info.name.startswith("matrix_"):
+            module = importlib.import_module(f"tests.{info.name}")
+            text += "\n" + module.MATRIX
+            clash = set(module.TARGETS) & (set(TARGETS) | set(targets))
+            assert not clash, f"{info.name}: targets defined twice: {sorted(clash)}"
+            targets.update(module.TARGETS)
+    return text, targets
+
+
+_AREA_MATRIX, _AREA_TARGETS = _area_tables()
+TARGETS.update(_AREA_TARGETS)
+ROWS = _parse(MATRIX + _AREA_MATRIX)
 
 
 # --- the URLs the project answers ----------------------------------------------------------

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "pilotage.core",
     "pilotage.people",
     "pilotage.lrs",
+    "pilotage.strategy",
+    "pilotage.programmes",
 ]
 
 MIDDLEWARE = [

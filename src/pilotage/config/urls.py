@@ -27,5 +27,7 @@ urlpatterns = [
     path("api/v1/", include("pilotage.config.api")),
     path("xapi/", include("pilotage.lrs.urls")),
     path("lrs/", include("pilotage.lrs.urls_web")),
+    path("strategy/", include("pilotage.strategy.urls")),
+    path("programmes/", include("pilotage.programmes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,34 @@
+"""Notifications by e-mail, written in the recipient's language and sent after the
+transaction commits (a rolled-back change sends nothing).
+
+Templates: ``<name>_subject.txt`` (one line) and ``<name>.txt`` (plain text body), rendered
+with ``context`` plus ``site_url``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def render_message(template: str, context: dict[str, Any], language: str) -> tuple[str, str]:
+    ctx = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
+        body = render_to_string(f"{template}.txt", ctx)
+    return subject, body
+
+
+def notify(*, recipient: Any, template: str, context: dict[str, Any]) -> None:
+    """E-mail ``recipient`` (a user, or a plain address) on commit; nothing without an address."""
+    email = recipient if isinstance(recipient, str) else getattr(recipient, "email", "")
+    if not email:
+        return
+    language = getattr(recipient, "language", "") or settings.LANGUAGE_CODE
+    subject, body = render_message(template, context, language)
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False))

@@ -1,0 +1,70 @@
+"""Reads of programmes, scoped to the user (web, API, exports and CLI alike).
+
+The DLM and the L&D team see every programme; an internal client sees the programmes they
+sponsor (read only). Anything else: 403 for a role without access, 404 out of scope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from pilotage.people.permissions import is_staff_member
+from pilotage.programmes import permissions
+from pilotage.programmes.models import LearningPath, PathStep, Programme, Recommendation
+
+
+def programme_list(*, user: Any) -> QuerySet[Programme]:
+    if not permissions.can_see_programmes(user):
+        raise PermissionDenied
+    qs = Programme.objects.select_related("sponsor", "owner", "chosen_modality")
+    if is_staff_member(user):
+        return qs
+    return qs.filter(sponsor_id=user.pk)
+
+
+def programme_get(*, user: Any, pk: int) -> Programme:
+    obj = programme_list(user=user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def programme_for_design(*, user: Any, pk: int) -> Programme:
+    """A programme the user may change: 404 when out of scope, 403 when only readable."""
+    programme = programme_get(user=user, pk=pk)
+    if not permissions.can_design(user):
+        raise PermissionDenied
+    return programme
+
+
+def path_list(*, user: Any) -> QuerySet[LearningPath]:
+    return LearningPath.objects.filter(programme__in=programme_list(user=user)).select_related("programme")
+
+
+def path_get(*, user: Any, pk: int) -> LearningPath:
+    obj = path_list(user=user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def step_get(*, user: Any, pk: int) -> PathStep:
+    obj = PathStep.objects.filter(pk=pk, path__programme__in=programme_list(user=user)).select_related("path").first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def recommendation_get(*, user: Any, pk: int) -> Recommendation:
+    obj = (
+        Recommendation.objects.filter(pk=pk, programme__in=programme_list(user=user))
+        .select_related("programme", "ruleset", "chosen_modality")
+        .first()
+    )
+    if obj is None:
+        raise Http404
+    return obj

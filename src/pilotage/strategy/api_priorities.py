@@ -1,0 +1,7 @@
+"""REST API of the strategy area: priorities (mounted under /api/v1/strategy/ by strategy/api.py)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["strategy"])

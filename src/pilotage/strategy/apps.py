@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class StrategyConfig(AppConfig):
+    name = "pilotage.strategy"
+    label = "strategy"
+    verbose_name = "Strategy"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _  # noqa: F401
+
+        from pilotage.core import navigation  # noqa: F401
+        from pilotage.strategy import permissions  # noqa: F401
+
+        # --- navigation: objectives and requests (views_objectives.py, views_requests.py) ---
+        # --- end navigation: objectives and requests ---
+
+        # --- navigation: needs campaigns and prioritisation (views_campaigns.py, views_priorities.py) ---
+        # --- end navigation: needs campaigns and prioritisation ---

@@ -1,0 +1,7 @@
+"""URLs of the strategy area: objectives (included by strategy/urls.py)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -174,6 +174,8 @@ lrs:agent_unmatched                 GET    -             302  200 403 403 403 40
 lrs:agent_link                      GET    lrs_agent     302  200 403 403 403 403 403 403 403 403 403 403 403 403
 lrs:agent_link                      POST   lrs_agent     302  302 403 403 403 403 403 403 403 403 403 403 403 403
 lrs:agent_link                      GET    lrs_missing   302  404 403 403 403 403 403 403 403 403 403 403 403 403
+lrs:projections_recompute           GET    -             302  405 405 405 405 405 405 405 405 405 405 405 405 405
+lrs:projections_recompute           POST   -             302  302 403 403 403 403 403 403 403 403 403 403 403 403
 # --- statement browser, activity catalogue, exports: DLM/L&D all; clients and managers their scope ---------
 lrs:statement_list                  GET    -             302  200 200 200 200 200 403 403 403 403 403 403 403 403
 lrs:statement_detail                GET    lrs_stmt_lrn  302  200 200 200 404 200 403 403 403 403 403 403 403 403

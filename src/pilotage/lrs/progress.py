@@ -11,9 +11,12 @@ text runs on SQLite (≥ 3.24) and PostgreSQL, costs one statement per batch wha
 size, and needs no read first — so two concurrent batches touching the same key both count
 (a read-merge-write in Python would lose one of them on PostgreSQL).
 
-Voided statements are not taken back out of the projections: voiding is rare (a mistaken
-statement), and undoing a maximum or an earliest date needs the other statements anyway.
-A recompute command can rebuild the projections from the statements when needed.
+Voided statements count nowhere. When a batch voids statements stored earlier
+(``Batch.voided``), the progress of their (agent, activity, registration) keys is rebuilt
+from the statements of those keys that remain — an earliest date or a best score cannot be
+"subtracted" — and their daily counts are decremented. Voiding is rare (a mistaken
+statement), so this costs a few queries per voided key. ``pilotage lrs-recompute`` rebuilds
+every projection from the statements (``recompute.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 
 from pilotage.lrs import bulk, projections, validation
 from pilotage.lrs.models import NO_REGISTRATION, DailyActivity, LearnerProgress, Verb
@@ -117,13 +121,51 @@ PROGRESS_MERGE = ", ".join(
 )
 
 
+ProgressKey = tuple[int, int, str]
+
+
+def _key(s: projections.StoredStatement) -> ProgressKey | None:
+    if s.actor_id is None or s.activity_id is None:
+        return None
+    return (s.actor_id, s.activity_id, str(s.registration or NO_REGISTRATION))
+
+
 def learner_progress(batch: projections.Batch) -> None:
     """Per (agent, activity, registration) progress of the statements whose object is an activity."""
-    acc: dict[tuple[int, int, str], _Progress] = {}
-    for s in batch.statements:
-        if s.actor_id is None or s.activity_id is None:
+    statements = [s for s in batch.statements if not s.voided]
+    if batch.voided:
+        # Keys touched by a voiding: rebuilt from what remains stored (this batch included,
+        # already inserted), so the batch's own statements of those keys are not added twice.
+        rebuilt = {k for k in map(_key, batch.voided) if k is not None}
+        _rebuild_keys(rebuilt)
+        statements = [s for s in statements if _key(s) not in rebuilt]
+    _upsert_progress(statements)
+
+
+def _rebuild_keys(keys: set[ProgressKey]) -> None:
+    from pilotage.lrs.models import Statement
+
+    for agent_id, activity_id, registration in keys:
+        LearnerProgress.objects.filter(agent_id=agent_id, activity_id=activity_id, registration=registration).delete()
+        rows = Statement.objects.filter(
+            actor_id=agent_id,
+            activity_id=activity_id,
+            voided=False,
+            **(
+                {"registration__isnull": True}
+                if registration == str(NO_REGISTRATION)
+                else {"registration": registration}
+            ),
+        )
+        _upsert_progress(projections.stored_statements(rows))
+
+
+def _upsert_progress(statements: list[projections.StoredStatement]) -> None:
+    acc: dict[ProgressKey, _Progress] = {}
+    for s in statements:
+        key = _key(s)
+        if key is None:
             continue
-        key = (s.actor_id, s.activity_id, s.registration or str(NO_REGISTRATION))
         entry = acc.get(key)
         if entry is None:
             entry = acc[key] = _Progress(employee_id=s.employee_id)
@@ -166,26 +208,48 @@ def learner_progress(batch: projections.Batch) -> None:
     )
 
 
-def daily_activity(batch: projections.Batch) -> None:
-    """Statements per (day in ``TIME_ZONE``, activity, verb, org unit of the learner)."""
-    if not batch.statements:
-        return
+DailyKey = tuple[dt.date, int, int, int]
+
+
+def _daily_counts(statements: list[projections.StoredStatement]) -> dict[DailyKey, int]:
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    verb_ids = dict(Verb.objects.filter(iri__in={s.verb_iri for s in batch.statements}).values_list("iri", "pk"))
-    employee_ids = {s.employee_id for s in batch.statements if s.employee_id}
+    verb_ids = dict(Verb.objects.filter(iri__in={s.verb_iri for s in statements}).values_list("iri", "pk"))
+    employee_ids = {s.employee_id for s in statements if s.employee_id}
     units = dict(Employee.objects.filter(pk__in=employee_ids).values_list("pk", "org_unit_id")) if employee_ids else {}
-    counts: dict[tuple[dt.date, int, int, int], int] = {}
-    for s in batch.statements:
+    counts: dict[DailyKey, int] = {}
+    for s in statements:
         day = _timestamp(s.payload).astimezone(tz).date()
         unit = units.get(s.employee_id) if s.employee_id else None
         key = (day, s.activity_id or 0, verb_ids[s.verb_iri], unit or 0)
         counts[key] = counts.get(key, 0) + 1
-    keys = ["day", "activity_key", "verb", "org_unit_key"]
-    rows = [(*key, count) for key, count in counts.items()]
-    bulk.upsert(DailyActivity, [*keys, "count"], rows, conflict=keys, merge="count = {t}.count + excluded.count")
+    return counts
+
+
+def daily_activity(batch: projections.Batch) -> None:
+    """Statements per (day in ``TIME_ZONE``, activity, verb, org unit of the learner)."""
+    statements = [s for s in batch.statements if not s.voided]
+    if statements:
+        keys = ["day", "activity_key", "verb", "org_unit_key"]
+        rows = [(*key, count) for key, count in _daily_counts(statements).items()]
+        bulk.upsert(DailyActivity, [*keys, "count"], rows, conflict=keys, merge="count = {t}.count + excluded.count")
+    if batch.voided:
+        # The org unit is the learner's today, as when it was counted (unless they moved
+        # since: then `pilotage lrs-recompute` settles it).
+        for (day, activity_key, verb_id, unit_key), n in _daily_counts(batch.voided).items():
+            where = {"day": day, "activity_key": activity_key, "verb_id": verb_id, "org_unit_key": unit_key}
+            DailyActivity.objects.filter(**where).update(count=F("count") - n)
+            DailyActivity.objects.filter(**where, count__lte=0).delete()
+
+
+def reset_learner_progress() -> None:
+    LearnerProgress.objects.all().delete()
+
+
+def reset_daily_activity() -> None:
+    DailyActivity.objects.all().delete()
 
 
 def register() -> None:
     """Called from ``LrsConfig.ready``: the LRS's projections run before any other app's."""
-    projections.register("lrs.learner_progress", learner_progress)
-    projections.register("lrs.daily_activity", daily_activity)
+    projections.register("lrs.learner_progress", learner_progress, reset=reset_learner_progress)
+    projections.register("lrs.daily_activity", daily_activity, reset=reset_daily_activity)

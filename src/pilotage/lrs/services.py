@@ -29,7 +29,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -485,7 +485,7 @@ def _write(
     if not batch:
         return ids
 
-    _void(batch)
+    newly_voided = _void(batch)
 
     agent_rows = _intern(Agent, "ifi", agents, fields=("employee_id",), on_create=_match_employees)
     verb_rows = _intern(Verb, "iri", verbs, fields=("display",))
@@ -550,9 +550,11 @@ def _write(
                     activity_id=activity_id,
                     registration=p.registration,
                     employee_id=agent_rows[p.actor_ifi].employee_id if p.actor_ifi else None,
+                    voided=p.voided,
                 )
                 for pk, p, actor_id, activity_id in zip(pks, todo, actor_ids, activity_ids, strict=True)
-            ]
+            ],
+            voided=newly_voided,
         )
     )
     # Last: every batch of a client updates this one row, and holds its lock until commit.
@@ -561,7 +563,7 @@ def _write(
     return ids
 
 
-def _void(batch: dict[str, _Prepared]) -> None:
+def _void(batch: dict[str, _Prepared]) -> list[projections.StoredStatement]:
     """Mark the targets of voiding statements (stored ones and those of this batch), and
     the statements of this batch that a stored voiding statement already targets.
 
@@ -570,13 +572,16 @@ def _void(batch: dict[str, _Prepared]) -> None:
     stored voided (one query per batch on the partial index ``lrs_stmt_voided_target_idx``,
     which holds the voiding statements only). A voiding statement that turns out to be the
     target of an earlier one is not voided: a voiding statement cannot be voided.
+
+    Returns the statements stored earlier that this batch voids, for the projections to
+    take them back out (``projections.Batch.voided``).
     """
     plain = [sid for sid, p in batch.items() if not p.voided_target]
     for sid in bulk.existing(Statement, "voided_target", plain):
         batch[sid].voided = True
     targets = {p.voided_target for p in batch.values() if p.voided_target}
     if not targets:
-        return
+        return []
     for target in targets:
         in_batch = batch.get(target)
         if in_batch is not None:
@@ -588,6 +593,7 @@ def _void(batch: dict[str, _Prepared]) -> None:
                 )
             in_batch.voided = True
     stored_targets = [t for t in targets if t not in batch]
+    newly_voided: list[projections.StoredStatement] = []
     for chunk in _chunks(stored_targets):
         voiding_targets = Statement.objects.filter(statement_id__in=chunk, voided_target__isnull=False)
         if voiding_targets.exists():
@@ -597,7 +603,11 @@ def _void(batch: dict[str, _Prepared]) -> None:
                 rule="void-voiding",
             )
         # A voided statement stays voided: only the flag is set, never cleared.
-        Statement.objects.filter(statement_id__in=chunk, voided=False).update(voided=True)
+        targeted = Statement.objects.filter(statement_id__in=chunk, voided=False)
+        found = projections.stored_statements(targeted)
+        Statement.objects.filter(pk__in=[s.pk for s in found]).update(voided=True)
+        newly_voided += [replace(s, voided=True) for s in found]
+    return newly_voided
 
 
 LAST_SEEN_PRECISION = 60  # seconds

@@ -61,3 +61,25 @@ def lms_import_apply_task(import_id: int, job_id: int, only_valid: bool) -> dict
         % result,
     )
     return result
+
+
+@task()
+def lrs_recompute_task(job_id: int) -> dict[str, int]:
+    """Rebuild the projections from the statements (recompute.py)."""
+    from pilotage.lrs.recompute import recompute_projections
+
+    url = reverse("lrs:agent_unmatched")
+    result = job_run_step(
+        job_id,
+        lambda progress: recompute_projections(progress=progress),
+        start_message=gettext("Emptying the projections"),
+        result_url=url,
+        failure_message=gettext("The rebuild failed: %(error)s"),
+    )
+    result = result or {"statements": 0, "projections": 0}
+    job_finish(
+        job_id,
+        result={"url": url, **result},
+        message=gettext("%(statements)s statements replayed") % result,
+    )
+    return result

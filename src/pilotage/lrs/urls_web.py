@@ -22,6 +22,7 @@ urlpatterns = [
     path("clients/<int:pk>/revoke/", clients.client_revoke, name="client_revoke"),
     path("learners/unmatched/", identity.agent_unmatched, name="agent_unmatched"),
     path("learners/<int:pk>/link/", identity.agent_link, name="agent_link"),
+    path("projections/recompute/", identity.projections_recompute, name="projections_recompute"),
     path("import/", lms_import.lms_import_start, name="lms_import_start"),
     path("import/<int:pk>/", lms_import.lms_import_detail, name="lms_import_detail"),
     path("import/<int:pk>/mapping/", lms_import.lms_import_mapping, name="lms_import_mapping"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.tables import Column, Table
 from pilotage.core.web import Request, add_service_errors
-from pilotage.lrs import identity
+from pilotage.lrs import identity, recompute
 from pilotage.lrs.models import Agent
 from pilotage.people.permissions import is_dlm
 
@@ -61,7 +61,7 @@ def agent_unmatched(request: Request) -> HttpResponse:
         caption=gettext_lazy("Unmatched learners"),
         empty_text=gettext_lazy("Every actor is matched to an employee."),
     )
-    context = {"table": table, "q": q}
+    context = {"table": table, "q": q, "job": recompute.latest_recompute()}
     if request.htmx:
         return render(request, "lrs/agent_unmatched.html#results", context)
     return render(request, "lrs/agent_unmatched.html", context)
@@ -88,3 +88,13 @@ def agent_link(request: Request, pk: int) -> HttpResponse:
             )
             return redirect("lrs:agent_unmatched")
     return render(request, "lrs/agent_link.html", {"agent": agent, "form": form})
+
+
+@login_required
+@require_http_methods(["POST"])
+def projections_recompute(request: Request) -> HttpResponse:
+    """Start rebuilding learner progress and daily counts from the statements (a task)."""
+    _require_dlm(request)
+    recompute.recompute_request(actor=request.user)
+    messages.info(request, _("The rebuild runs in the background: its progress shows below."))
+    return redirect("lrs:agent_unmatched")

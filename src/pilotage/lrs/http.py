@@ -24,6 +24,8 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -222,6 +224,26 @@ def alternate_request(request: HttpRequest, allowed: set[str]) -> None:
     request.__dict__.pop("headers", None)  # a cached_property: read the new headers
 
 
+def _too_large() -> XapiError:
+    limit = settings.LRS_MAX_REQUEST_BYTES
+    return XapiError(
+        f"The request body is larger than this LRS accepts ({limit:,} bytes): send fewer statements per "
+        "request, or smaller attachments.",
+        rule="request-too-large",
+        status=413,
+    )
+
+
+def _check_size(request: HttpRequest) -> None:
+    """413 before reading a body announced larger than ``LRS_MAX_REQUEST_BYTES``."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise XapiError("Content-Length is not a number.", rule="content-length") from None
+    if length > settings.LRS_MAX_REQUEST_BYTES:
+        raise _too_large()
+
+
 def xapi_view(
     *,
     methods: Iterable[str],
@@ -250,6 +272,7 @@ def xapi_view(
                     response = json_response({"error": f"Method {request.method} not allowed."}, status=405)
                     response["Allow"] = ", ".join(sorted(allowed))
                     return _finish(response, request)
+                _check_size(request)
                 client = None
                 if auth:
                     client = authenticate(request)
@@ -261,6 +284,8 @@ def xapi_view(
                 response = view(request, *args, client=client, version=version, **kwargs)
             except XapiError as exc:
                 response = error_response(exc)
+            except RequestDataTooBig:
+                response = error_response(_too_large())
             return _finish(response, request, consistent_through=consistent_through)
 
         return wrapper

@@ -191,12 +191,11 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
             refs = StatementRef.objects.filter(agent_id=agent_id)
             if refs.exists():
                 ref_ids = refs.values("statement_id")
-                if query.related_agents:
-                    agent_branches.append(Q(id__in=ref_ids))
-                else:
-                    # The object, when it is this agent or group: among the references (of a
-                    # statement whose object is no activity); checked below.
-                    agent_branches.append(Q(activity__isnull=True, id__in=ref_ids))
+                # Without related_agents, the references hold the candidates (checked below):
+                # the object when it is this agent or group, and a Group actor or object that
+                # has this agent among its members ("Groups that have members which match the
+                # specified Agent ... are considered a match", Communication 2.1.3).
+                agent_branches.append(Q(id__in=ref_ids))
             if not query.related_agents:
                 check_object_agent = agent_id
         for client_id in authorities:
@@ -240,7 +239,13 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
         following = StatementQuery(**{**query.__dict__, "after_id": rows[-1].pk})
         more = following.as_cursor()
     if check_object_agent is not None:
-        rows = [row for row in rows if row.actor_id == check_object_agent or _object_is(row, query.agent_ifi)]
+        rows = [
+            row
+            for row in rows
+            if row.actor_id == check_object_agent
+            or _is_or_has_member(row.payload.get("actor"), query.agent_ifi)
+            or _is_or_has_member(row.payload.get("object"), query.agent_ifi)
+        ]
     return Page(rows, more)
 
 
@@ -262,9 +267,19 @@ def _authority_clients(ifi: str) -> list[int | None]:
     return found
 
 
-def _object_is(row: Statement, ifi: str | None) -> bool:
-    obj = row.payload.get("object") or {}
-    return obj.get("objectType") in ("Agent", "Group") and validation.agent_ifi(obj) == ifi
+def _is_or_has_member(obj: Any, ifi: str | None) -> bool:
+    """``obj`` (an actor or object) is this agent or identified group, or a Group with a
+    member that is this agent."""
+    if not isinstance(obj, dict):
+        return False
+    kind = obj.get("objectType") or "Agent"
+    if kind not in ("Agent", "Group"):
+        return False
+    if validation.agent_ifi(obj) == ifi:
+        return True
+    if kind == "Group":
+        return any(isinstance(m, dict) and validation.agent_ifi(m) == ifi for m in obj.get("member") or ())
+    return False
 
 
 # --- formats -----------------------------------------------------------------------------

@@ -316,6 +316,31 @@ def test_agent_filter_matches_an_agent_object(client: Client, lrs: dict[str, str
     assert [s["id"] for s in response.json()["statements"]] == [sid]
 
 
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_agent_filter_matches_groups_that_have_the_agent_as_member(
+    client: Client, lrs: dict[str, str], version: str
+) -> None:
+    """Communication 2.1.3: "Groups that have members which match the specified Agent based
+    on their Inverse Functional Identifier ... are considered a match" — as actor or object."""
+    headers = {**lrs, "HTTP_X_EXPERIENCE_API_VERSION": version}
+    team = {"objectType": "Group", "name": "Team", "member": [{"mbox": "mailto:ada@example.com"}]}
+    identified = {**team, "mbox": "mailto:team@example.com"}
+    by_team = stmt(actor=team)
+    to_team = stmt(email="grace@example.com")
+    to_team["object"] = identified
+    in_context = stmt(email="grace@example.com", context={"team": team})
+    other_team = stmt(actor={"objectType": "Group", "member": [{"mbox": "mailto:bob@example.com"}]})
+    ids = post(client, headers, [by_team, to_team, in_context, other_team]).json()
+
+    found = get(client, headers, agent=json.dumps({"mbox": "mailto:ada@example.com"})).json()["statements"]
+    assert [s["id"] for s in found] == [ids[1], ids[0]]
+    # the identified group itself matches too; the context team only with related_agents
+    found = get(client, headers, agent=json.dumps({"mbox": "mailto:team@example.com"})).json()["statements"]
+    assert [s["id"] for s in found] == [ids[1]]
+    related = get(client, headers, agent=json.dumps({"mbox": "mailto:ada@example.com"}), related_agents="true")
+    assert [s["id"] for s in related.json()["statements"]] == [ids[2], ids[1], ids[0]]
+
+
 def test_agent_pages_merge_actor_and_reference_statements_in_order(client: Client, lrs: dict[str, str]) -> None:
     """The agent filter runs one index walk per alternative (actor; mentioned) and merges
     them: pages come out newest first, without repeats or gaps, across the alternatives."""

@@ -68,3 +68,42 @@ def recommendation_get(*, user: Any, pk: int) -> Recommendation:
     if obj is None:
         raise Http404
     return obj
+
+
+# --- learning paths: reads of views_paths.py / api_paths.py -------------------------------------
+
+
+def path_for_design(*, user: Any, pk: int) -> LearningPath:
+    """A path the user may change: 404 out of scope, 403 when only readable (a sponsor)."""
+    path = path_get(user=user, pk=pk)
+    if not permissions.can_design(user):
+        raise PermissionDenied
+    return path
+
+
+def step_for_design(*, user: Any, pk: int) -> PathStep:
+    step = step_get(user=user, pk=pk)
+    if not permissions.can_design(user):
+        raise PermissionDenied
+    return step
+
+
+def path_steps(*, path: LearningPath) -> QuerySet[PathStep]:
+    """The steps of an already scoped path, in order, with their prerequisites."""
+    return path.steps.order_by("position", "id").prefetch_related("prerequisites")
+
+
+def programme_paths(*, user: Any, programme: Programme) -> QuerySet[LearningPath]:
+    """The paths of a programme the user sees, with their step count and durations."""
+    from django.db.models import Count, Q, Sum
+
+    return (
+        path_list(user=user)
+        .filter(programme=programme)
+        .annotate(
+            step_count=Count("steps"),
+            total_minutes=Sum("steps__duration_minutes", default=0),
+            mandatory_minutes=Sum("steps__duration_minutes", filter=Q(steps__mandatory=True), default=0),
+        )
+        .order_by("title", "pk")
+    )

@@ -3,7 +3,7 @@ recommender, learning paths."""
 
 from __future__ import annotations
 
-from pilotage.programmes import urls_paths, urls_plan, urls_programmes, urls_recommender
+from pilotage.programmes import urls_backlog, urls_paths, urls_plan, urls_programmes, urls_recommender
 
 app_name = "programmes"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *urls_plan.urlpatterns,
     *urls_recommender.urlpatterns,
     *urls_paths.urlpatterns,
+    *urls_backlog.urlpatterns,
 ]

@@ -17,3 +17,10 @@ class StrategyConfig(AppConfig):
 
         # --- navigation: needs campaigns and prioritisation (views_campaigns.py, views_priorities.py) ---
         # --- end navigation: needs campaigns and prioritisation ---
+        navigation.register(
+            "campaigns", _("Needs campaigns"), "strategy:campaign_list", order=23, visible=permissions.can_see_campaigns
+        )
+        navigation.register("backlog", _("Backlog"), "programmes:backlog", order=24, visible=permissions.can_prioritise)
+        navigation.register(
+            "criteria", _("Criteria"), "strategy:criteria", order=84, visible=permissions.can_configure_criteria
+        )

@@ -1,7 +1,12 @@
-"""URLs of the strategy area: priorities (included by strategy/urls.py)."""
+"""URLs of the strategy area: prioritisation (included by strategy/urls.py)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from pilotage.strategy import views_priorities as views
+
+urlpatterns: list[URLPattern] = [
+    path("criteria/", views.criteria, name="criteria"),
+    path("requests/<int:pk>/scores/", views.request_scores, name="request_scores"),
+]

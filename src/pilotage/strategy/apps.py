@@ -13,6 +13,12 @@ class StrategyConfig(AppConfig):
         from pilotage.strategy import permissions  # noqa: F401
 
         # --- navigation: objectives and requests (views_objectives.py, views_requests.py) ---
+        navigation.register(
+            "requests", _("Requests"), "strategy:request_list", order=20, visible=permissions.can_see_requests
+        )
+        navigation.register(
+            "objectives", _("Objectives"), "strategy:objective_list", order=21, visible=permissions.can_read_objectives
+        )
         # --- end navigation: objectives and requests ---
 
         # --- navigation: needs campaigns and prioritisation (views_campaigns.py, views_priorities.py) ---

@@ -54,3 +54,16 @@ def can_prioritise(user: Any) -> bool:
 def can_configure_criteria(user: Any) -> bool:
     """Criteria and weights are the DLM's settings."""
     return is_dlm(user)
+
+
+def can_edit_request(user: Any, request: Any) -> bool:
+    """The requester edits while the request is still submitted (nobody has looked at it yet);
+    the L&D team while it is open (submitted, under review, parked)."""
+    if can_triage(user):
+        return bool(request.is_open)
+    return bool(request.requester_id == getattr(user, "pk", None) and request.status == "submitted")
+
+
+def can_withdraw_request(user: Any, request: Any) -> bool:
+    """The requester may withdraw their own request until it is decided (while it is open)."""
+    return bool(request.requester_id == getattr(user, "pk", None) and request.is_open)

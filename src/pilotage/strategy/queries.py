@@ -8,15 +8,24 @@ Anything outside answers 404; a role with no access at all answers 403.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from pilotage.people.permissions import is_staff_member
 from pilotage.strategy import permissions
-from pilotage.strategy.models import Criterion, Need, NeedsCampaign, Objective, TrainingRequest
+from pilotage.strategy.models import (
+    Criterion,
+    Need,
+    NeedsCampaign,
+    Objective,
+    RequestAttachment,
+    RequestComment,
+    TrainingRequest,
+)
 
 
 def objective_list(*, user: Any) -> QuerySet[Objective]:
@@ -104,3 +113,94 @@ def criterion_list(*, user: Any, active_only: bool = False) -> QuerySet[Criterio
         raise PermissionDenied
     qs = Criterion.objects.all()
     return qs.filter(active=True) if active_only else qs
+
+
+# --- objectives and requests: the triage queue, comments, attachments -------------------------
+
+
+def objective_programmes(*, user: Any, objective: Objective) -> QuerySet[Any]:
+    """The programmes answering ``objective`` that ``user`` may see (the reverse M2M from
+    programmes: staff see all, an internal client the ones they sponsor)."""
+    qs = objective.programmes.all()  # type: ignore[attr-defined]
+    return qs if is_staff_member(user) else qs.filter(sponsor_id=user.pk)
+
+
+def objective_requests(*, user: Any, objective: Objective) -> QuerySet[TrainingRequest]:
+    """The requests linked to ``objective`` within the user's own scope."""
+    return request_list(user=user).filter(objective=objective)
+
+
+REQUEST_FILTERS = ("status", "org_unit", "objective", "q")
+
+
+def request_search(*, user: Any, params: Mapping[str, str], with_status: bool = True) -> QuerySet[TrainingRequest]:
+    """The scoped requests filtered as on the queue page (status, org_unit subtree, objective,
+    free text in reference/title/need). ``with_status=False`` leaves the status filter out, for
+    the counts per status."""
+    qs = request_list(user=user)
+    status = params.get("status") or ""
+    if with_status and status in TrainingRequest.Status.values:
+        qs = qs.filter(status=status)
+    elif with_status and status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    org_unit = params.get("org_unit") or ""
+    if org_unit.isdigit():
+        from pilotage.people.models import OrgUnit
+
+        unit = OrgUnit.objects.filter(pk=int(org_unit)).only("path").first()
+        qs = qs.filter(org_unit__path__startswith=unit.path) if unit else qs.none()
+    objective = params.get("objective") or ""
+    if objective.isdigit():
+        qs = qs.filter(objective_id=int(objective))
+    text = (params.get("q") or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(reference__iexact=text)
+            | Q(title__icontains=text)
+            | Q(business_need__icontains=text)
+            | Q(population_description__icontains=text)
+        )
+    return qs
+
+
+OPEN_STATUSES = (
+    TrainingRequest.Status.SUBMITTED,
+    TrainingRequest.Status.UNDER_REVIEW,
+    TrainingRequest.Status.PARKED,
+)
+
+
+def request_status_counts(queryset: QuerySet[TrainingRequest]) -> dict[str, int]:
+    """Requests per status in ``queryset`` (one GROUP BY), every status present."""
+    counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
+    return {status: counts.get(status, 0) for status in TrainingRequest.Status.values}
+
+
+def request_comments(*, user: Any, request: TrainingRequest) -> QuerySet[RequestComment]:
+    """The comment thread of a request the user may see; internal notes for the L&D team only."""
+    qs = RequestComment.objects.filter(request=request).select_related("author")
+    return qs if permissions.can_triage(user) else qs.filter(internal=False)
+
+
+def request_attachment_get(*, user: Any, request_pk: int, pk: int) -> RequestAttachment:
+    """An attachment of a request the user may see (404 otherwise)."""
+    request = request_get(user=user, pk=request_pk)
+    attachment = RequestAttachment.objects.filter(request=request, pk=pk).first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def request_similar(*, user: Any, request: TrainingRequest, limit: int = 5) -> list[Any]:
+    """The open requests (in the user's scope) most similar to ``request``: a list of
+    ``similarity.Match`` (item, score), best first. Pure Python TF-IDF, see similarity.py."""
+    from pilotage.strategy.similarity import similar_requests
+
+    candidates = (
+        request_list(user=user)
+        .filter(status__in=OPEN_STATUSES)
+        .exclude(pk=request.pk)
+        .select_related(None)
+        .only("id", "reference", "title", "business_need", "status", "requester_id", "created_at")
+    )
+    return similar_requests(request, candidates, limit=limit)

@@ -227,7 +227,7 @@ def _queries(rounds: int) -> None:
     def stored_at(fraction: float) -> str:
         row = Statement.objects.filter(id__gte=ids[0] + int((top - ids[0]) * fraction)).order_by("id").first()
         assert row is not None
-        return row.payload["stored"]
+        return row.stored.isoformat()
 
     sample = list(
         Statement.objects.filter(id__in=[rng.randint(ids[0], top) for _ in range(rounds * 2)]).values_list(
@@ -263,6 +263,50 @@ def _queries(rounds: int) -> None:
             )
 
 
+def _grow(target: int) -> None:
+    """Copy the stored statements (and their references) in SQL until the store holds
+    ``target``: fresh ids and statement ids, ``stored`` shifted after the previous copy, the
+    same learners, verbs, activities and registrations. Only for measuring queries at a size
+    the ingest run would take hours to reach; the projections are not copied."""
+    from django.db import connection, transaction
+    from django.db.models import Max, Min
+
+    from pilotage.lrs.models import Statement
+
+    base = Statement.objects.count()
+    bounds = Statement.objects.aggregate(hi=Max("id"), first=Min("stored"), last=Max("stored"))
+    span = max(1, int((bounds["last"] - bounds["first"]).total_seconds()) + 1)
+    columns = "timestamp, content_hash, actor_id, verb_id, activity_id, registration, voided_target, voided, "
+    columns += "client_id, version, payload"
+    copies = -(-target // base) - 1
+    began = time.monotonic()
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size=-1048576")  # this connection only: 1 GiB of page cache
+    for k in range(1, copies + 1):
+        offset = k * (bounds["hi"] + 1)
+        if sqlite:
+            new_id = "lower(hex(randomblob(16)))"
+            stored = f"strftime('%Y-%m-%d %H:%M:%f', stored, '+{k * span} seconds')"
+        else:
+            new_id, stored = "gen_random_uuid()", f"stored + interval '{k * span} seconds'"
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO lrs_statement (id, statement_id, stored, {columns}) "
+                f"SELECT id + {offset}, {new_id}, {stored}, {columns} "
+                f"FROM lrs_statement WHERE id <= {bounds['hi']} ORDER BY id"
+            )
+            cursor.execute(
+                "INSERT INTO lrs_statementref (statement_id, agent_id, activity_id) "
+                f"SELECT statement_id + {offset}, agent_id, activity_id FROM lrs_statementref "
+                f"WHERE statement_id <= {bounds['hi']}"
+            )
+        print(f"  copy {k}/{copies}: {base * (k + 1):,} statements, {time.monotonic() - began:.0f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--total", type=int, default=1_000_000, help="statements of the growth run")
@@ -272,6 +316,13 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=1_000, help="requests per batch-of-1 run")
     parser.add_argument("--queries", type=int, default=50, help="queries per filter")
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: growth, matrix, queries")
+    parser.add_argument(
+        "--grow-to",
+        type=int,
+        default=0,
+        help="after the growth run, copy its statements in SQL until the store holds this many "
+        "(queries at 10 M without hours of ingest; see _grow)",
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
 
@@ -292,6 +343,9 @@ def main() -> None:
             f"first tenth {first:8,.0f}/s, last tenth {last:8,.0f}/s ({last / first:.0%}), "
             f"{time.monotonic() - began:.0f} s"
         )
+    if args.grow_to:
+        print(f"growing the store to {args.grow_to:,} statements by copies in SQL:")
+        _grow(args.grow_to)
     if "queries" not in skip:
         print(f"queries at {Statement.objects.count():,} statements (limit=100):")
         _queries(args.queries)

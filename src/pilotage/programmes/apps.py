@@ -16,4 +16,11 @@ class ProgrammesConfig(AppConfig):
         # --- end navigation: programmes, skills, roadmap and annual plan ---
 
         # --- navigation: modality recommender (views_recommender.py) ---
+        navigation.register(
+            "recommender_rules",
+            _("Modality rules"),
+            "programmes:ruleset_list",
+            order=34,
+            visible=permissions.can_design,
+        )
         # --- end navigation: modality recommender ---

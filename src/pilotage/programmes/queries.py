@@ -107,3 +107,73 @@ def programme_paths(*, user: Any, programme: Programme) -> QuerySet[LearningPath
         )
         .order_by("title", "pk")
     )
+
+
+# --- modality recommender: catalogue, rule sets, recommendations (recommender part) ------------
+
+
+def modality_list(*, user: Any) -> QuerySet[Any]:
+    """The modality catalogue, in catalogue order: the L&D team reads and edits it."""
+    from pilotage.programmes.models import Modality
+
+    if not permissions.can_manage_framework(user):
+        raise PermissionDenied
+    return Modality.objects.all()
+
+
+def modality_get(*, user: Any, pk: int) -> Any:
+    obj = modality_list(user=user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def ruleset_list(*, user: Any) -> QuerySet[Any]:
+    """Every version of the recommender's rules (newest first), with their rule counts:
+    the L&D team reads them, the DLM edits the draft."""
+    from django.db.models import Count, Q
+
+    from pilotage.programmes.models import RuleSet
+
+    if not permissions.can_design(user):
+        raise PermissionDenied
+    return RuleSet.objects.select_related("created_by").annotate(
+        rule_count=Count("rules"), active_count=Count("rules", filter=Q(rules__active=True))
+    )
+
+
+def ruleset_get(*, user: Any, pk: int) -> Any:
+    obj = ruleset_list(user=user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def ruleset_for_edit(*, user: Any, pk: int) -> Any:
+    """A rule set the user may change (the DLM): 404 when absent, 403 for the L&D team."""
+    ruleset = ruleset_get(user=user, pk=pk)
+    if not permissions.can_edit_rules(user):
+        raise PermissionDenied
+    return ruleset
+
+
+def rule_for_edit(*, user: Any, pk: int) -> Any:
+    from pilotage.programmes.models import Rule
+
+    if not permissions.can_design(user):
+        raise PermissionDenied
+    obj = Rule.objects.select_related("ruleset").filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    if not permissions.can_edit_rules(user):
+        raise PermissionDenied
+    return obj
+
+
+def recommendation_list(*, user: Any, programme: Programme) -> QuerySet[Recommendation]:
+    """The recommender runs of a programme the user sees, newest first, with their rule version."""
+    return (
+        Recommendation.objects.filter(programme__in=programme_list(user=user), programme=programme)
+        .select_related("ruleset", "chosen_modality", "created_by", "chosen_by")
+        .order_by("-created_at", "-id")
+    )

@@ -191,7 +191,8 @@ def _clean_input(name: str, raw: Any) -> Any:
             number = float(Decimal(str(raw).replace(",", ".").strip()))
         except (InvalidOperation, ValueError):
             raise ValueError(
-                _("%(label)s must be an amount in euros (got “%(value)s”).") % {"label": input_label(name), "value": raw}
+                _("%(label)s must be an amount in euros (got “%(value)s”).")
+                % {"label": input_label(name), "value": raw}
             ) from None
         if isinstance(raw, bool) or not math.isfinite(number) or number < 0:
             raise ValueError(_("%(label)s must be an amount of 0 or more.") % {"label": input_label(name)})
@@ -211,9 +212,11 @@ def _clean_input(name: str, raw: Any) -> Any:
         raise ValueError(_("%(label)s must be true or false.") % {"label": input_label(name)})
     # list of language codes
     if isinstance(raw, str):
-        raw = [part for part in raw.replace(";", ",").split(",")]
+        raw = raw.replace(";", ",").split(",")
     if not isinstance(raw, list | tuple):
-        raise ValueError(_("%(label)s must be a list of language codes, e.g. [\"fr\", \"en\"].") % {"label": input_label(name)})
+        raise ValueError(
+            _('%(label)s must be a list of language codes, e.g. ["fr", "en"].') % {"label": input_label(name)}
+        )
     codes: list[str] = []
     for item in raw:
         code = str(item).strip().lower()
@@ -235,7 +238,7 @@ def _clean_input(name: str, raw: Any) -> Any:
 
 def _check_clause(clause: Any, path: str, errors: dict[str, list[str]], depth: int) -> None:
     if not isinstance(clause, dict):
-        errors[path] = [_("Each condition must be a JSON object like {\"input\": …, \"op\": …, \"value\": …}.")]
+        errors[path] = [_('Each condition must be a JSON object like {"input": …, "op": …, "value": …}.')]
         return
     if "all" in clause or "any" in clause:
         _check_group(clause, path, errors, depth + 1)
@@ -264,11 +267,11 @@ def _check_clause(clause: Any, path: str, errors: dict[str, list[str]], depth: i
         if kind != "list":
             errors[f"{path}.op"] = [_("“contains” only applies to a list input (languages).")]
         elif not isinstance(value, str):
-            errors[vpath] = [_("“contains” needs one value, e.g. \"en\".")]
+            errors[vpath] = [_('“contains” needs one value, e.g. "en".')]
         return
     if op == "in":
         if not isinstance(value, list) or not value:
-            errors[vpath] = [_("“in” needs a non-empty list of values, e.g. [\"deskless\", \"mobile_only\"].")]
+            errors[vpath] = [_('“in” needs a non-empty list of values, e.g. ["deskless", "mobile_only"].')]
             return
         items = value
     else:
@@ -325,7 +328,7 @@ def effects_errors(effects: Any, modality_keys: Iterable[str], *, path: str = "e
     """Messages keyed by JSON path (``effects.micro_learning``); empty when valid."""
     known = list(modality_keys)
     if not isinstance(effects, dict) or not effects:
-        return {path: [_("Effects are a JSON object of modality keys and points, e.g. {\"elearning\": 2}.")]}
+        return {path: [_('Effects are a JSON object of modality keys and points, e.g. {"elearning": 2}.')]}
     errors: dict[str, list[str]] = {}
     for key, points in effects.items():
         if key not in known:
@@ -472,9 +475,10 @@ def describe_audience(inputs: DesignInputs) -> str:
         "mixed": "",
     }.get(inputs.device_access, "")
     if device:
-        who = ngettext(
-            "%(n)s %(device)s employee", "%(n)s %(device)s employees", inputs.audience_size
-        ) % {"n": people, "device": device}
+        who = ngettext("%(n)s %(device)s employee", "%(n)s %(device)s employees", inputs.audience_size) % {
+            "n": people,
+            "device": device,
+        }
     else:
         who = ngettext("%(n)s employee", "%(n)s employees", inputs.audience_size) % {"n": people}
     where = ngettext("on %(n)s site", "on %(n)s sites", inputs.sites) % {"n": inputs.sites}
@@ -497,3 +501,37 @@ def summarise(inputs: DesignInputs, ranked: Sequence[Ranked], modality_names: Ma
         return _("%(head)s (its base score: no rule favoured another modality).") % {"head": head}
     because = _(" and ").join(_clause_text(f.explanation) for f in reasons)
     return _("%(head)s, because %(reasons)s.") % {"head": head, "reasons": because}
+
+
+def describe_condition(condition: Any) -> str:
+    """A condition in words for the rule list: “audience size ≥ 1000 and device access = deskless”."""
+    if not isinstance(condition, dict) or len(condition) != 1:
+        return "—"
+    key, clauses = next(iter(condition.items()))
+    if not isinstance(clauses, list):
+        return "—"
+    if not clauses:
+        return _("always") if key == "all" else _("never")
+    joiner = _(" and ") if key == "all" else _(" or ")
+    parts = []
+    for clause in clauses:
+        if isinstance(clause, dict) and ("all" in clause or "any" in clause):
+            parts.append(f"({describe_condition(clause)})")
+            continue
+        if not isinstance(clause, dict):
+            continue
+        name = str(clause.get("input", "?"))
+        op = {"==": "=", "!=": "≠", "<=": "≤", ">=": "≥", "in": _("is one of"), "contains": _("contains")}.get(
+            str(clause.get("op")), str(clause.get("op"))
+        )
+        value = clause.get("value")
+        if isinstance(value, list):
+            shown = ", ".join(choice_label(name, str(v)) for v in value)
+        elif isinstance(value, bool):
+            shown = _("yes") if value else _("no")
+        elif isinstance(value, str):
+            shown = choice_label(name, value)
+        else:
+            shown = str(value)
+        parts.append(f"{input_label(name).lower()} {op} {shown}")
+    return joiner.join(parts)

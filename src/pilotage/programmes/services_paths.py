@@ -234,7 +234,12 @@ def path_create(
         step_count=0,
     )
     path = LearningPath.objects.create(programme=programme, **clean)
-    audit_record(actor=actor, action="create", instance=path, changes={k: [None, v] for k, v in clean.items()})
+    audit_record(
+        actor=actor,
+        action="create",
+        instance=path,
+        changes={k: [None, v] for k, v in clean.items() if v not in ("", None)},
+    )
     return path
 
 
@@ -309,7 +314,10 @@ def step_create(
         actor=actor,
         action="create",
         instance=step,
-        changes={**{k: [None, v] for k, v in clean.items()}, "prerequisites": [None, [s.pk for s in required]]},
+        changes={
+            **{k: [None, v] for k, v in clean.items() if v not in ("", None)},
+            **({"prerequisites": [None, [s.pk for s in required]]} if required else {}),
+        },
         note=step.activity_iri,
     )
     return step

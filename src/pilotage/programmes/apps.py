@@ -13,6 +13,18 @@ class ProgrammesConfig(AppConfig):
         from pilotage.programmes import permissions  # noqa: F401
 
         # --- navigation: programmes, skills, roadmap and annual plan (views_programmes.py, views_plan.py) ---
+        navigation.register(
+            "programmes", _("Programmes"), "programmes:programme_list", order=30, visible=permissions.can_see_programmes
+        )
+        navigation.register(
+            "roadmap", _("Roadmap"), "programmes:roadmap", order=31, visible=permissions.can_see_programmes
+        )
+        navigation.register(
+            "annual_plan", _("Annual plan"), "programmes:annual_plan", order=32, visible=permissions.can_export_plan
+        )
+        navigation.register(
+            "skills", _("Skills"), "programmes:skill_framework", order=33, visible=permissions.can_manage_framework
+        )
         # --- end navigation: programmes, skills, roadmap and annual plan ---
 
         # --- navigation: modality recommender (views_recommender.py) ---

@@ -14,7 +14,15 @@ from django.http import Http404
 
 from pilotage.people.permissions import is_staff_member
 from pilotage.programmes import permissions
-from pilotage.programmes.models import LearningPath, PathStep, Programme, Recommendation
+from pilotage.programmes.models import (
+    LearningPath,
+    PathStep,
+    ProficiencyLevel,
+    Programme,
+    Recommendation,
+    Skill,
+    SkillDomain,
+)
 
 
 def programme_list(*, user: Any) -> QuerySet[Programme]:
@@ -65,6 +73,69 @@ def recommendation_get(*, user: Any, pk: int) -> Recommendation:
         .select_related("programme", "ruleset", "chosen_modality")
         .first()
     )
+    if obj is None:
+        raise Http404
+    return obj
+
+
+# --- programmes: search, skills framework (programmes part) ----------------------------------
+
+
+def programme_search(*, user: Any, params: Any) -> QuerySet[Programme]:
+    """``programme_list`` filtered by the list page's query string: ``status``, ``objective``
+    (id), ``owner`` (user id) and ``q`` (code, title or description)."""
+    from django.db.models import Q
+
+    qs = programme_list(user=user)
+    status = (params.get("status") or "").strip()
+    if status in Programme.Status.values:
+        qs = qs.filter(status=status)
+    for key, lookup in (("objective", "objectives__id"), ("owner", "owner_id")):
+        value = (params.get(key) or "").strip()
+        if value.isdigit():
+            qs = qs.filter(**{lookup: int(value)})
+    text = (params.get("q") or "").strip()
+    if text:
+        qs = qs.filter(Q(code__icontains=text) | Q(title__icontains=text) | Q(description__icontains=text))
+    return qs.distinct()
+
+
+def _require_framework_reader(user: Any) -> None:
+    if not permissions.can_manage_framework(user):
+        raise PermissionDenied
+
+
+def skill_domain_list(*, user: Any) -> QuerySet[SkillDomain]:
+    _require_framework_reader(user)
+    return SkillDomain.objects.all()
+
+
+def skill_domain_get(*, user: Any, pk: int) -> SkillDomain:
+    obj = skill_domain_list(user=user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def skill_list(*, user: Any) -> QuerySet[Skill]:
+    _require_framework_reader(user)
+    return Skill.objects.select_related("domain")
+
+
+def skill_get(*, user: Any, pk: int) -> Skill:
+    obj = skill_list(user=user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def level_list(*, user: Any) -> QuerySet[ProficiencyLevel]:
+    _require_framework_reader(user)
+    return ProficiencyLevel.objects.all()
+
+
+def level_get(*, user: Any, pk: int) -> ProficiencyLevel:
+    obj = level_list(user=user).filter(pk=pk).first()
     if obj is None:
         raise Http404
     return obj

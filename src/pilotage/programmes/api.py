@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from pilotage.programmes.api_backlog import router as backlog_router
 from pilotage.programmes.api_paths import router as paths_router
 from pilotage.programmes.api_programmes import router as programmes_router
 from pilotage.programmes.api_recommender import router as recommender_router
@@ -12,3 +13,4 @@ router = Router()
 router.add_router("/", programmes_router)
 router.add_router("/", recommender_router)
 router.add_router("/", paths_router)
+router.add_router("/", backlog_router)

@@ -501,6 +501,4 @@ def need_totals(needs: QuerySet[Need]) -> dict[str, Any]:
 
 def campaign_themes(campaign: NeedsCampaign) -> list[str]:
     """Themes already used in the campaign, for the theme suggestions and the filter."""
-    return sorted(
-        set(campaign.needs.exclude(theme="").values_list("theme", flat=True)), key=str.casefold
-    )
+    return sorted(set(campaign.needs.exclude(theme="").values_list("theme", flat=True)), key=str.casefold)

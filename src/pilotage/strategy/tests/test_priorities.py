@@ -225,3 +225,13 @@ def test_request_scores_page_and_fragment(cast: Any, login: Any) -> None:
     assert RequestScore.objects.get(request=req).value == 4
     assert login(cast.client_a).get(url).status_code == 403
     assert login(cast.ld).get(reverse("strategy:request_scores", args=[987654])).status_code == 404
+
+
+def test_request_score_card_include_renders_a_lazy_card_with_a_link(cast: Any) -> None:
+    from django.template.loader import render_to_string
+
+    req = make_request(cast)
+    html = render_to_string("strategy/_request_score_card.html", {"score_req": req})
+    url = reverse("strategy:request_scores", args=[req.pk])
+    assert f'hx-get="{url}"' in html and f'href="{url}"' in html
+    assert "{%" not in html and "include" not in html

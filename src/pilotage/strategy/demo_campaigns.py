@@ -106,7 +106,7 @@ def _managers(actor: Any, rng: random.Random) -> list[User]:
     )
     if len(users) >= MANAGERS_WANTED:
         return users[:MANAGERS_WANTED]
-    have = {u.employee_id for u in users}
+    have = {u.employee_id for u in users if u.employee_id is not None}
     candidates = list(
         Employee.objects.filter(active=True, user__isnull=True)
         .exclude(pk__in=have)

@@ -125,7 +125,9 @@ TARGETS: dict[str, Filler] = {
     "prg_dom_form": lambda cast, user: Target(data={"name": "Matrix new domain"}),
     "prg_domain": lambda cast, user: Target(kwargs={"pk": _domain().pk}, data={"name": "Matrix renamed"}),
     "prg_skill_form": lambda cast, user: Target(data={"domain": _domain().pk, "name": "Matrix new skill"}),
-    "prg_skill": lambda cast, user: Target(kwargs={"pk": _skill().pk}, data={"domain": _domain().pk, "name": "Renamed"}),
+    "prg_skill": lambda cast, user: Target(
+        kwargs={"pk": _skill().pk}, data={"domain": _domain().pk, "name": "Renamed"}
+    ),
     "prg_level_form": lambda cast, user: Target(data={"rank": 8, "name_en": "Eight", "name_fr": "Huit"}),
     "prg_level": lambda cast, user: Target(
         kwargs={"pk": _level().pk}, data={"rank": 10, "name_en": "Ten", "name_fr": "Dix"}

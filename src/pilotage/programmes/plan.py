@@ -63,7 +63,8 @@ class Quarter:
 
     @property
     def label(self) -> str:
-        return f"Q{self.number} {self.year}"
+        # "Q1 2027"; French says "T1 2027" (trimestre).
+        return _("Q%(number)s %(year)s") % {"number": self.number, "year": self.year}
 
     @property
     def first(self) -> dt.date:
@@ -313,7 +314,7 @@ def plan_xlsx(plan: AnnualPlan) -> bytes:
                 str(line.programme.get_status_display()),
                 line.programme.planned_start,
                 line.programme.planned_end,
-                ", ".join(f"Q{q}" for q in line.quarters),
+                ", ".join(Quarter(plan.year, q).label for q in line.quarters),
                 _names(line.objectives),
                 _names(line.audiences),
                 line.headcount,

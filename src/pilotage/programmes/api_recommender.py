@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Body, Field, Router, Schema, Status
 
 from pilotage.core.errors import ValidationFailed
 from pilotage.programmes import permissions, queries
@@ -308,7 +308,11 @@ def inputs_get(request: HttpRequest, programme_id: int) -> Any:
     summary="Replace the edited inputs (values equal to the derived ones are not kept)",
     url_name="rec_inputs_put",
 )
-def inputs_put(request: HttpRequest, programme_id: int, payload: dict[str, Any]) -> Any:
+def inputs_put(
+    request: HttpRequest,
+    programme_id: int,
+    payload: dict[str, Any] = Body(..., description="Inputs to set; the others follow the derived values"),  # noqa: B008
+) -> Any:
     programme = queries.programme_for_design(user=request.user, pk=programme_id)
     return services.programme_inputs_save(actor=request.user, programme=programme, values=payload).to_json()
 

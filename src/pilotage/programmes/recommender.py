@@ -461,7 +461,9 @@ def _in_language(en: str, fr: str) -> str:
 def _clause_text(text: str) -> str:
     """A sentence turned into a clause that follows “because”."""
     text = text.strip().rstrip(".")
-    if len(text) > 1 and not text[:2].isupper():
+    first_word = text.split(" ", 1)[0]
+    # Keep acronyms ("HSE rules…", "GDPR…"); lower the first letter of an ordinary word.
+    if text and not (len(first_word) > 1 and first_word.isupper()):
         text = text[0].lower() + text[1:]
     return text
 

@@ -241,6 +241,7 @@ def recommendation_run(*, actor: Any, programme: Programme) -> Recommendation:
     ruleset = published_ruleset()
     if ruleset is None:
         raise ValidationFailed(_("No rule set is published: the DLM must publish one before running the recommender."))
+    programme = Programme.objects.get(pk=programme.pk)  # the inputs as saved, not a stale copy
     state = programme_inputs(programme)
     ranked = run_rules(state.values, ruleset)
     if not ranked:

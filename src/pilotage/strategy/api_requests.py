@@ -27,6 +27,11 @@ from pilotage.strategy.models import Objective, RequestComment, TrainingRequest
 router = Router(tags=["strategy: objectives and requests"])
 
 
+def _attr(obj: Any, name: str) -> Any:
+    """A field of a model instance, or of the dict already built for a detail answer."""
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
 def _email(user: Any) -> str | None:
     """A user as their e-mail (the resolvers also see already-resolved dicts)."""
     if user is None or isinstance(user, str):
@@ -65,7 +70,7 @@ class ObjectiveOut(Schema):
 
     @staticmethod
     def resolve_owner(obj: Any) -> str | None:
-        return _email(getattr(obj, "owner", None))
+        return _email(_attr(obj, "owner"))
 
 
 class ObjectiveDetailOut(ObjectiveOut):
@@ -122,11 +127,11 @@ class RequestOut(Schema):
 
     @staticmethod
     def resolve_requester(obj: Any) -> str:
-        return _email(getattr(obj, "requester", None)) or ""
+        return _email(_attr(obj, "requester")) or ""
 
     @staticmethod
     def resolve_merged_into(obj: Any) -> str | None:
-        target = getattr(obj, "merged_into", None)
+        target = _attr(obj, "merged_into")
         return target if target is None or isinstance(target, str) else target.reference
 
 

@@ -79,7 +79,7 @@ OBJECTIVE_WORDS = {
     "onboarding": "intégration",
     "management": "managériale",
     "maintenance": "maintenance",
-    "cyber": "cyber",
+    "cyber": "Protéger nos données",
     "lean": "lean",
     "international": "international",
 }

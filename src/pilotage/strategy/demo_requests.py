@@ -732,8 +732,8 @@ ECHOES: list[tuple[int, str, str, str]] = [
     (
         33,
         "ind",
-        "Teams et SharePoint pour les usines",
-        "Les équipes support des usines travaillent encore par pièces jointes.",
+        "Outils collaboratifs Teams et SharePoint pour les usines",
+        "Les équipes support des usines s'envoient encore des pièces jointes au lieu de documents partagés.",
     ),
     (
         1,
@@ -909,7 +909,8 @@ def _seed_requests(
         if status == S.MERGED and original_status in {S.DECLINED}:
             status = S.UNDER_REVIEW
         spec = REQUESTS[index]
-        filed = _at(original_filed, rng.uniform(3, 40), now)
+        # Filed some time after the original, leaving room for its own history.
+        filed = original_filed + (now - original_filed) * rng.uniform(0.15, 0.5)
         echo = RequestSpec(who, spec.objective, title, need, spec.population, spec.headcount, spec.impact, spec.legal)
         req = _file(echo, objectives, requesters, audiences, filed, rng)
         counts["requests"] += 1

@@ -187,7 +187,7 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = dict(TrainingRequest.Status.choices)
         # Accepting happens through a programme (see the "Accept into a programme" link).
-        self.fields["to_status"].choices = [  # type: ignore[attr-defined]
+        self.fields["to_status"].choices = [("", _("— choose —"))] + [  # type: ignore[attr-defined]
             (s, labels[s]) for s in allowed_next(request_obj) if s != TrainingRequest.Status.ACCEPTED
         ]
 

@@ -2,7 +2,8 @@
 title and the business need, no external service.
 
 Text is lower-cased, accents are folded ("sécurité" = "securite"), French and English stop
-words are dropped and a light suffix rule joins plurals ("managers" = "manager"). The title
+words are dropped and words are cut to their first six letters, a crude stemmer that joins
+plurals and verb forms ("travaillent" = "travailler"). The title
 counts twice: it is the request's own summary. Scores run from 0 (nothing in common) to 1.
 
 At the demo size (tens of open requests) and well beyond (a few thousand), building the
@@ -24,6 +25,7 @@ MIN_TOKEN_LENGTH = 2
 DEFAULT_LIMIT = 5
 DEFAULT_THRESHOLD = 0.05
 TITLE_WEIGHT = 2
+STEM_LENGTH = 6
 
 
 def _words(text: str) -> frozenset[str]:
@@ -63,14 +65,13 @@ def fold(text: str) -> str:
 
 
 def _stem(token: str) -> str:
-    """A deliberately small suffix rule, the same in both languages: plurals and -ment/-ments."""
-    if len(token) > 5 and token.endswith("ments"):
-        return token[:-1]
-    if len(token) > 4 and token.endswith(("aux",)):
-        return token[:-3] + "al"
+    """A deliberately crude stemmer, the same in both languages: drop a plural ending, then
+    keep the first ``STEM_LENGTH`` letters ("travaillent" = "travailler", "managers" =
+    "management"). Prefix truncation is known to work about as well as a real stemmer for
+    French retrieval, and needs no dictionary."""
     if len(token) > 3 and token.endswith(("s", "x")) and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
-    return token
+        token = token[:-1]
+    return token[:STEM_LENGTH]
 
 
 def tokens(text: str) -> list[str]:

@@ -156,9 +156,12 @@ def derive_inputs(programme: Programme, *, today: dt.date | None = None) -> tupl
         if headcount:
             values["audience_size"] = headcount
             sources["audience_size"] = _("Headcount of the requests answered (no target audience yet)")
-    if programme.planned_start:
-        values["lead_time_weeks"] = max(0, (programme.planned_start - today).days // 7)
+    if programme.planned_start and programme.planned_start >= today:
+        values["lead_time_weeks"] = (programme.planned_start - today).days // 7
         sources["lead_time_weeks"] = _("From the planned start, %(date)s") % {"date": programme.planned_start}
+    elif programme.planned_start:
+        # Already started: "less than a month to go" would be a false urgency; leave it unknown.
+        sources["lead_time_weeks"] = _("The planned start (%(date)s) has passed") % {"date": programme.planned_start}
     size = values["audience_size"]
     if programme.budget_estimate and size:
         values["budget_per_learner"] = float(round(Decimal(programme.budget_estimate) / size, 2))

@@ -304,6 +304,9 @@ def test_inputs_are_derived_from_audiences_dates_budget_and_requests(cast: Any) 
     JobRole.objects.filter(pk=cast.role_sales.pk).update(family="Production")
     assert svc.programme_inputs(programme).values.device_access == "deskless"  # 6 of 7 now
 
+    programme.planned_start = timezone.localdate() - dt.timedelta(days=30)  # already started: no false urgency
+    assert svc.programme_inputs(programme).values.lead_time_weeks is None
+
     request = TrainingRequest.objects.create(
         reference="DEM-T001",
         title="Habilitation électrique",

@@ -348,3 +348,18 @@ def test_requester_does_not_see_internal_notes(cast: Any, login: Any) -> None:
     assert "Visible question" in page.text and "Internal whisper" not in page.text
     staff = login(cast.ld).get(reverse("strategy:request_detail", args=[req.pk]))
     assert "Internal whisper" in staff.text
+
+
+def test_attachment_limit_per_request_writes_nothing(cast: Any, settings: Any) -> None:
+    from pilotage.strategy.services_requests import MAX_ATTACHMENTS, request_attachments_add
+
+    checked = attachment_check(name="brief.pdf", content=PDF)
+    req = _file(cast, attachments=[checked] * (MAX_ATTACHMENTS - 1))
+    before = {p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()}
+    with pytest.raises(ValidationFailed) as exc:
+        request_attachments_add(actor=cast.client_a, request=req, files=[checked, checked])
+    assert "attachments" in exc.value.errors
+    assert req.attachments.count() == MAX_ATTACHMENTS - 1
+    assert {p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()} == before
+    request_attachments_add(actor=cast.client_a, request=req, files=[checked])
+    assert req.attachments.count() == MAX_ATTACHMENTS

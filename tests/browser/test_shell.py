@@ -164,7 +164,7 @@ def test_phone_menu_by_keyboard_and_no_horizontal_scroll(cast: Any, live_server:
     page.keyboard.press("Enter")
     assert toggle.get_attribute("aria-expanded") == "true"
     assert nav.is_visible()
-    assert nav.get_by_role("link").first.is_visible()
+    assert nav.locator("summary, a").first.is_visible()
     page.keyboard.press("Enter")
     assert toggle.get_attribute("aria-expanded") == "false"
     assert not nav.is_visible()
@@ -182,3 +182,29 @@ def test_skip_link_is_the_first_tab_stop(cast: Any, live_server: Any, page: Any,
     assert page.locator(".skip-link").is_visible()  # shown when focused
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_desktop_menu_groups_open_by_keyboard_and_fit_the_screen(
+    cast: Any, live_server: Any, page: Any, sign_in: Any
+) -> None:
+    """The DLM sees every area: grouped in menus, the bar fits a 1,280 px screen."""
+    sign_in(cast.dlm)
+    assert _no_horizontal_scroll(page) <= 1280
+    groups = page.locator("#main-nav details")
+    assert groups.count() >= 3
+    first = groups.first
+    links = first.locator("a")
+    assert not links.first.is_visible()
+    first.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert links.first.is_visible()
+    page.keyboard.press("Tab")  # into the open menu
+    assert page.evaluate("document.activeElement.closest('details') !== null")
+    page.keyboard.press("Escape")
+    assert not links.first.is_visible()
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    # one group open at a time
+    groups.nth(0).locator("summary").click()
+    groups.nth(1).locator("summary").click()
+    assert groups.nth(1).get_attribute("open") is not None
+    assert groups.nth(0).get_attribute("open") is None

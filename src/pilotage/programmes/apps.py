@@ -12,18 +12,40 @@ class ProgrammesConfig(AppConfig):
         from pilotage.core import navigation  # noqa: F401
         from pilotage.programmes import permissions  # noqa: F401
 
+        navigation.register_group("portfolio", _("Programmes"), order=30)
+
         # --- navigation: programmes, skills, roadmap and annual plan (views_programmes.py, views_plan.py) ---
         navigation.register(
-            "programmes", _("Programmes"), "programmes:programme_list", order=30, visible=permissions.can_see_programmes
+            "programmes",
+            _("Programmes"),
+            "programmes:programme_list",
+            order=30,
+            visible=permissions.can_see_programmes,
+            group="portfolio",
         )
         navigation.register(
-            "roadmap", _("Roadmap"), "programmes:roadmap", order=31, visible=permissions.can_see_programmes
+            "roadmap",
+            _("Roadmap"),
+            "programmes:roadmap",
+            order=31,
+            visible=permissions.can_see_programmes,
+            group="portfolio",
         )
         navigation.register(
-            "annual_plan", _("Annual plan"), "programmes:annual_plan", order=32, visible=permissions.can_export_plan
+            "annual_plan",
+            _("Annual plan"),
+            "programmes:annual_plan",
+            order=32,
+            visible=permissions.can_export_plan,
+            group="portfolio",
         )
         navigation.register(
-            "skills", _("Skills"), "programmes:skill_framework", order=33, visible=permissions.can_manage_framework
+            "skills",
+            _("Skills"),
+            "programmes:skill_framework",
+            order=33,
+            visible=permissions.can_manage_framework,
+            group="portfolio",
         )
         # --- end navigation: programmes, skills, roadmap and annual plan ---
 
@@ -34,5 +56,6 @@ class ProgrammesConfig(AppConfig):
             "programmes:ruleset_list",
             order=34,
             visible=permissions.can_design,
+            group="portfolio",
         )
         # --- end navigation: modality recommender ---

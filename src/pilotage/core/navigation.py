@@ -77,7 +77,7 @@ def entries_for(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def _grouped(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Top-level entries: plain areas, and groups ``{"key", "label", "items", "active"}``."""
+    """Top-level entries: plain areas, and groups ``{"key", "label", "members", "active"}``."""
     members: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         if item["group"] in _GROUPS:
@@ -94,7 +94,7 @@ def _grouped(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             entry = {
                 "key": key,
                 "label": group.label,
-                "items": members[key],
+                "members": members[key],
                 "active": any(m["active"] for m in members[key]),
             }
             out.append((group.order, position, entry))

@@ -24,12 +24,12 @@ def _labels(entries: list[dict[str, Any]]) -> list[str]:
 
 def test_the_dlm_gets_grouped_menus_in_order(cast: Any) -> None:
     menu = _menu(cast.dlm)
-    groups = {e["key"]: e for e in menu if "items" in e}
+    groups = {e["key"]: e for e in menu if "members" in e}
     assert {"people", "demand", "portfolio", "admin"} <= set(groups)
     assert len(menu) <= 8, _labels(menu)  # fits one bar
     keys = [e["key"] for e in menu]
     assert keys.index("people") < keys.index("demand") < keys.index("portfolio") < keys.index("admin")
-    assert [i["key"] for i in groups["people"]["items"]] == ["people", "org", "audiences"]
+    assert [i["key"] for i in groups["people"]["members"]] == ["people", "org", "audiences"]
 
 
 def test_a_group_with_one_visible_area_shows_the_area_alone(cast: Any) -> None:
@@ -38,7 +38,7 @@ def test_a_group_with_one_visible_area_shows_the_area_alone(cast: Any) -> None:
     navigation.register("test_b", "Everyone", "home", order=99, visible=lambda u: True, group="test_group")
     try:
         dlm = {e["key"]: e for e in _menu(cast.dlm)}
-        assert [i["key"] for i in dlm["test_group"]["items"]] == ["test_a", "test_b"]
+        assert [i["key"] for i in dlm["test_group"]["members"]] == ["test_a", "test_b"]
         learner = [e["key"] for e in _menu(cast.learner)]
         assert "test_b" in learner and "test_group" not in learner
     finally:
@@ -51,7 +51,7 @@ def test_the_active_area_marks_its_group(cast: Any) -> None:
     menu = _menu(cast.dlm, "/people/org/")
     people = next(e for e in menu if e["key"] == "people")
     assert people["active"]
-    assert [i["key"] for i in people["items"] if i["active"]] == ["org"]
+    assert [i["key"] for i in people["members"] if i["active"]] == ["org"]
     assert not any(e["active"] for e in menu if e["key"] != "people")
 
 
@@ -59,4 +59,15 @@ def test_the_learner_and_anonymous_menus(cast: Any) -> None:
     from django.contrib.auth.models import AnonymousUser
 
     assert _menu(AnonymousUser()) == []
-    assert all("items" not in e for e in _menu(cast.learner))
+    assert all("members" not in e for e in _menu(cast.learner))
+
+
+@pytest.mark.parametrize("persona", ["dlm", "client_a", "learner"])
+def test_the_rendered_menu_links_every_area(cast: Any, login: Any, persona: str) -> None:
+    user = cast.users[persona]
+    html = login(user).get("/").content.decode()
+    nav = html[html.index('id="main-nav"') : html.index("</nav>")]
+    assert 'href=""' not in nav
+    for entry in _menu(user):
+        for item in entry.get("members", [entry]):
+            assert f'href="{item["url"]}"' in nav

@@ -74,6 +74,8 @@ class Command(BaseCommand):
                 f"{summary.audiences} audiences."
             )
         )
+        # Higher layers add their part: called by name, never imported here.
+        call_command("demo-portfolio", seed=seed, stdout=self.stdout, stderr=self.stderr)
         if not no_learning:
             # The LRS (a higher layer) adds the learning activity: called by name, never imported here.
             call_command("demo-learning", seed=seed, size=size, stdout=self.stdout, stderr=self.stderr)

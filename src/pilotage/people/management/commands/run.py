@@ -138,7 +138,9 @@ class Command(BaseCommand):
             except ValidationFailed as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(f"  {summary.employees} employees, {summary.org_units} org units.")
-            # The LRS (a higher layer) adds a year of learning activity: called by name, never imported here.
+            # Higher layers add their part (strategy and programmes, then a year of learning
+            # activity in the LRS): called by name, never imported here.
+            call_command("demo-portfolio", stdout=self.stdout, stderr=self.stderr)
             call_command("demo-learning", size=demo_size, stdout=self.stdout, stderr=self.stderr)
         url = f"http://{server_address(host, port)}/"
         self.stdout.write("")

@@ -14,7 +14,12 @@ class PeopleConfig(AppConfig):
         navigation.register_group("people", _("People"), order=10)
         navigation.register_group("admin", _("Administration"), order=80)
         navigation.register(
-            "people", _("Employees"), "people:employee_list", order=10, visible=permissions.can_read_people, group="people"
+            "people",
+            _("Directory"),
+            "people:employee_list",
+            order=10,
+            visible=permissions.can_read_people,
+            group="people",
         )
         navigation.register(
             "org", _("Org chart"), "people:org_chart", order=11, visible=permissions.can_read_people, group="people"

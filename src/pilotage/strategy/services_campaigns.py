@@ -47,7 +47,7 @@ ALLOWED: dict[str, frozenset[str]] = {
 CAMPAIGN_FIELDS = ["title", "instructions", "opens_on", "closes_on", "audience"]
 NEED_FIELDS = ["title", "description", "theme", "headcount", "priority", "wished_quarter", "estimated_cost"]
 DECISIONS_NEEDING_NOTE = frozenset({D.MERGED, D.POSTPONED, D.REJECTED})
-QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+QUARTER_RE = re.compile(r"^(\d{4})\s*-?\s*[QT]([1-4])$")  # 2027-Q2, or 2027-T2 ("trimestre")
 
 
 def invite_job_kind(campaign: NeedsCampaign) -> str:
@@ -241,7 +241,8 @@ def campaign_invite(*, campaign_id: int, progress: Callable[[int, int, str], Non
 
 
 def parse_quarter(value: str) -> tuple[int, int] | None:
-    """``"2027-Q2"`` → (2027, 2); blank → None; anything else raises ValidationFailed."""
+    """``"2027-Q2"`` (or the French ``"2027-T2"``) → (2027, 2); blank → None; anything
+    else raises ValidationFailed."""
     value = (value or "").strip().upper()
     if not value:
         return None
@@ -250,7 +251,8 @@ def parse_quarter(value: str) -> tuple[int, int] | None:
         raise ValidationFailed(
             {
                 "wished_quarter": [
-                    _("Write the quarter as year-Q1 to Q4, for example 2027-Q2 (not “%(v)s”).") % {"v": value}
+                    _("Write the quarter as year-Q1 to Q4 (or T1 to T4), for example 2027-Q2 (not “%(v)s”).")
+                    % {"v": value}
                 ]
             }
         )
@@ -288,8 +290,8 @@ def _clean_need(data: dict[str, Any]) -> dict[str, Any]:
         errors["priority"] = [_("Choose a priority among %(choices)s.") % {"choices": ", ".join(Need.Priority.values)}]
     clean["priority"] = priority
     try:
-        parse_quarter(str(data.get("wished_quarter") or ""))
-        clean["wished_quarter"] = str(data.get("wished_quarter") or "").strip().upper()
+        quarter = parse_quarter(str(data.get("wished_quarter") or ""))
+        clean["wished_quarter"] = f"{quarter[0]}-Q{quarter[1]}" if quarter else ""
     except ValidationFailed as exc:
         errors.update(exc.errors)
     cost = data.get("estimated_cost")

@@ -144,6 +144,9 @@ def test_invited_manager_submits_and_edits_a_need_while_open(cast: Any) -> None:
     assert need.org_unit == cast.unit_a1
     assert need.wished_quarter == "2027-Q3"
     assert need.estimated_cost == Decimal("1500.50")
+    svc.need_update(actor=cast.manager, need=need, title="Prospection", headcount=6, wished_quarter="2028-T1")
+    need.refresh_from_db()
+    assert need.wished_quarter == "2028-Q1"
     svc.need_update(actor=cast.manager, need=need, title="Prospection B2B", headcount=7, priority="high")
     need.refresh_from_db()
     assert (need.title, need.headcount, need.priority) == ("Prospection B2B", 7, "high")

@@ -12,6 +12,7 @@ Storage is made for volume (see DESIGN.md, "Facts measured for the data path"):
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -55,6 +56,9 @@ class Activity(models.Model):
 
     iri = models.CharField(max_length=1024, unique=True)
     definition = models.JSONField(default=dict, blank=True)
+    # The name to sort the catalogue by: the French name, else English, else any, else the
+    # IRI — case- and accent-folded (see ``activity_sort_name``); kept with the definition.
+    sort_name = models.CharField(max_length=300, default="", db_index=True)
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
 
@@ -63,6 +67,21 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.iri
+
+
+def activity_sort_name(definition: Any, iri: str) -> str:
+    import unicodedata
+
+    names = definition.get("name") if isinstance(definition, dict) else None
+    text = ""
+    if isinstance(names, dict) and names:
+        for prefix in ("fr", "en"):
+            text = next((v for k, v in names.items() if k.lower().startswith(prefix) and v), "")
+            if text:
+                break
+        text = text or next((v for v in names.values() if v), "")
+    folded = unicodedata.normalize("NFKD", str(text or iri)).encode("ascii", "ignore").decode("ascii")
+    return " ".join(folded.casefold().split())[:300]
 
 
 class LrsClient(models.Model):

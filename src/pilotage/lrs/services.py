@@ -40,7 +40,16 @@ from django.utils import timezone
 
 from pilotage.lrs import bulk, projections, validation
 from pilotage.lrs.errors import Conflict, XapiError
-from pilotage.lrs.models import Activity, Agent, Attachment, LrsClient, Statement, StatementRef, Verb
+from pilotage.lrs.models import (
+    Activity,
+    Agent,
+    Attachment,
+    LrsClient,
+    Statement,
+    StatementRef,
+    Verb,
+    activity_sort_name,
+)
 from pilotage.people.models import Employee
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
@@ -131,6 +140,12 @@ def _intern(
         )
         select(list(missing))
     return found
+
+
+def _name_activities(new_activities: dict[str, dict[str, Any]]) -> None:
+    """The catalogue's sort name of new activities, from their definition."""
+    for iri, defaults in new_activities.items():
+        defaults["sort_name"] = activity_sort_name(defaults.get("definition"), iri)
 
 
 def _match_employees(new_agents: dict[str, dict[str, Any]]) -> None:
@@ -494,6 +509,7 @@ def _write(
         "iri",
         {iri: {**d, "first_seen": stored_at, "last_seen": stored_at} for iri, d in activities.items()},
         fields=("definition", "last_seen"),
+        on_create=_name_activities,
     )
     _refresh_definitions(verb_rows, verbs, activity_rows, activities, stored_at)
 
@@ -642,10 +658,12 @@ def _refresh_definitions(
         )
         if merged != activity.definition:
             activity.definition = merged
-            changed.append(Activity(pk=activity.pk, iri=iri, definition=merged))
+            changed.append(
+                Activity(pk=activity.pk, iri=iri, definition=merged, sort_name=activity_sort_name(merged, iri))
+            )
     if changed:
         changed.sort(key=lambda row: row.pk)
-        Activity.objects.bulk_update(changed, ["definition"], batch_size=500)
+        Activity.objects.bulk_update(changed, ["definition", "sort_name"], batch_size=500)
     # ``last_seen`` to the minute: updating it on every batch would lock the same activity
     # rows in every concurrent batch until commit (the batches would queue on PostgreSQL).
     stale = stored_at - dt.timedelta(seconds=LAST_SEEN_PRECISION)

@@ -384,3 +384,45 @@ def test_unmatched_agent_has_no_people_link(records: dict[str, Any], cast: Any, 
     agent = Agent.objects.get(ifi="mbox:mailto:trainee@partner.example")
     rows = _list(login(cast.dlm), agent=agent.pk).context["rows"]
     assert len(rows) == 1 and rows[0]["employee"] is None
+
+
+def test_catalogue_sorts_by_name_in_either_case_and_accent(cast: Any, login: Any) -> None:
+    from pilotage.lrs.services import statement_store
+
+    names = {"https://c.example/b": {"fr-FR": "Écoute active"}, "https://c.example/a": {"en-US": "agile basics"}}
+    names["https://c.example/c"] = {"en-US": "Zebra", "fr-FR": "Bureautique"}
+    statement_store(
+        statements=[
+            {
+                "actor": {"mbox": f"mailto:{cast.employees['learner'].email}"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                "object": {"id": iri, "definition": {"name": name}},
+            }
+            for iri, name in names.items()
+        ],
+        client=None,
+        version="2.0.0",
+    )
+    assert dict(Activity.objects.values_list("iri", "sort_name")) == {
+        "https://c.example/a": "agile basics",
+        "https://c.example/b": "ecoute active",
+        "https://c.example/c": "bureautique",  # French first
+    }
+    html = login(cast.dlm).get(reverse("lrs:activity_list"), {"sort": "name"}).content.decode()
+    pks = dict(Activity.objects.values_list("iri", "pk"))
+    urls = [reverse("lrs:activity_detail", args=[pks[f"https://c.example/{k}"]]) for k in "acb"]
+    positions = [html.index(f'href="{url}"') for url in urls]
+    assert positions == sorted(positions)
+    # a new definition renames it
+    statement_store(
+        statements=[
+            {
+                "actor": {"mbox": f"mailto:{cast.employees['learner'].email}"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                "object": {"id": "https://c.example/a", "definition": {"name": {"fr-FR": "Méthodes agiles"}}},
+            }
+        ],
+        client=None,
+        version="2.0.0",
+    )
+    assert Activity.objects.get(iri="https://c.example/a").sort_name == "methodes agiles"

@@ -199,7 +199,7 @@ def activity_list(request: Request) -> HttpResponse:
                 "name",
                 gettext_lazy("Activity"),
                 selectors.activity_name,
-                "iri",
+                "sort_name",
                 url=lambda a: reverse("lrs:activity_detail", args=[a.pk]),
             ),
             Column("type", gettext_lazy("Type"), lambda a: _type_label((a.definition or {}).get("type"))),

@@ -26,6 +26,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from pilotage.lrs import fastjson
+
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     field = model._meta.get_field(name)
@@ -70,6 +72,8 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
         return _sqlite_uuid
     if kind == "JSONField":
         encoder = getattr(field, "encoder", None)
+        if encoder is None and not native:
+            return lambda v: None if v is None else fastjson.dumps(v)
         return lambda v: ops.adapt_json_value(v, encoder)
     return lambda v: v  # integers, floats, booleans, text, foreign key ids
 
@@ -111,6 +115,8 @@ def _pg_text(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     int, float, bool, UUID and aware datetimes itself; JSON is sent as its text)."""
     if field.get_internal_type() == "JSONField":
         encoder = getattr(field, "encoder", None)
+        if encoder is None:
+            return lambda v: None if v is None else fastjson.dumps(v)
         return lambda v: None if v is None else json.dumps(v, cls=encoder)
     return lambda v: v
 

@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from pilotage.lrs import fastjson
 from pilotage.lrs.errors import XapiError
 
 VERSION_2 = "2.0.0"
@@ -911,7 +912,7 @@ def agent_ifi(agent: dict[str, Any]) -> str | None:
 
 def canonical_json(obj: Any) -> str:
     """JSON text with sorted keys and no spaces (content hashes, comparisons)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return fastjson.dumps(obj, sort_keys=True)
 
 
 def _compare_actor(agent: Any) -> Any:

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from typing import Any
 
@@ -26,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from pilotage.lrs import queries, services, validation
+from pilotage.lrs import fastjson, queries, services, validation
 from pilotage.lrs.errors import XapiError
 from pilotage.lrs.http import json_response, xapi_view
 from pilotage.lrs.models import LrsClient
@@ -236,11 +235,15 @@ def _page(request: HttpRequest, *, client: LrsClient, query: queries.StatementQu
 
 def _respond(body: Any, with_attachments: list[dict[str, Any]] | None, headers: dict[str, str]) -> HttpResponse:
     if with_attachments is None:
-        return json_response(body, headers=headers)
+        # Statements are plain JSON: orjson writes a page of 100 several times faster.
+        response = HttpResponse(fastjson.dumps_bytes(body), content_type="application/json")
+        for name, value in headers.items():
+            response[name] = value
+        return response
     boundary = "pilotage-" + hashlib.sha256(_now_header().encode()).hexdigest()[:24]
     chunks = [
         f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(),
-        json.dumps(body, ensure_ascii=False).encode(),
+        fastjson.dumps_bytes(body),
         b"\r\n",
     ]
     for attachment in queries.attachments_of(with_attachments):

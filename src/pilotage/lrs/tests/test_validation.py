@@ -1361,3 +1361,30 @@ def test_normalise_context_activities_makes_arrays_in_statement_and_substatement
     assert normalise_context_activities(statement) is statement
     assert statement["context"]["contextActivities"] == {"parent": [{"id": AU}], "grouping": [{"id": COURSE}]}
     assert statement["object"]["context"]["contextActivities"] == {"other": [{"id": COURSE}]}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b'{"a":1,"b":{"c":"x\\":y","d":[{"e":1}]}}', {"a": 1, "b": {"c": 'x":y', "d": [{"e": 1}]}}),
+        (b'{"big": 123456789012345678901234567890}', {"big": 123456789012345678901234567890}),
+        ('{"é": "ü", "n": -1.5e3}', {"é": "ü", "n": -1500.0}),
+        (b'{"s":"\\ud800"}', {"s": "\ud800"}),
+    ],
+)
+def test_strict_json_fast_path_keeps_the_standard_result(text: Any, expected: Any) -> None:
+    from pilotage.lrs.validation import loads_strict
+
+    assert loads_strict(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b'{"a":1,"a":2}', b'{"a":"\\"a\\":","a":2}', b'[1, {"k" : "v", "k":3}]', b'{"x": {"y": 1, "y": 1}}'],
+)
+def test_strict_json_fast_path_still_names_a_duplicate_key(text: bytes) -> None:
+    from pilotage.lrs.errors import XapiError
+    from pilotage.lrs.validation import loads_strict
+
+    with pytest.raises(XapiError, match="appears twice"):
+        loads_strict(text)

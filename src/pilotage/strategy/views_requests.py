@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from pilotage.core import errors
 from pilotage.core.tables import Column, Table
@@ -273,7 +274,13 @@ def request_transition(request: Request, pk: int) -> HttpResponse:
                     _("%(ref)s is now %(status)s; the requester has been told by e-mail.")
                     % {"ref": obj.reference, "status": obj.get_status_display().lower()},
                 )
-                return redirect("strategy:request_detail", obj.pk)
+                url = reverse("strategy:request_detail", args=[obj.pk])
+                if request.htmx:
+                    # The status badge, the decision and the history change too: reload the page
+                    # (a plain redirect would be followed by htmx and the whole page swapped into
+                    # the triage panel).
+                    return HttpResponseClientRedirect(url)
+                return redirect(url)
     context = _detail_context(request, obj, transition_form=form)
     if request.htmx:
         return render(request, "strategy/request_detail.html#triage", context)

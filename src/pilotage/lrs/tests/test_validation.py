@@ -1370,6 +1370,7 @@ def test_normalise_context_activities_makes_arrays_in_statement_and_substatement
         (b'{"big": 123456789012345678901234567890}', {"big": 123456789012345678901234567890}),
         ('{"é": "ü", "n": -1.5e3}', {"é": "ü", "n": -1500.0}),
         (b'{"s":"\\ud800"}', {"s": "\ud800"}),
+        (b'{"t":"\\u0022:x", "u": "a\\" : b"}', {"t": '":x', "u": 'a" : b'}),
     ],
 )
 def test_strict_json_fast_path_keeps_the_standard_result(text: Any, expected: Any) -> None:
@@ -1380,7 +1381,14 @@ def test_strict_json_fast_path_keeps_the_standard_result(text: Any, expected: An
 
 @pytest.mark.parametrize(
     "text",
-    [b'{"a":1,"a":2}', b'{"a":"\\"a\\":","a":2}', b'[1, {"k" : "v", "k":3}]', b'{"x": {"y": 1, "y": 1}}'],
+    [
+        b'{"a":1,"a":2}',
+        b'{"a":"\\"a\\":","a":2}',
+        b'[1, {"k" : "v", "k":3}]',
+        b'{"x": {"y": 1, "y": 1}}',
+        b'{"q":"\\u0022:","q":1}',
+        b'{"q":"\\" :","q":1, "r": "\\":"}',
+    ],
 )
 def test_strict_json_fast_path_still_names_a_duplicate_key(text: bytes) -> None:
     from pilotage.lrs.errors import XapiError

@@ -40,8 +40,10 @@ def _sqlite_datetime(value: dt.datetime | None) -> str | None:
     time zone), without its per-value checks: ~3x faster, and it runs 5 times a statement."""
     if value is None:
         return None
-    if value.tzinfo is not None:
-        value = value.astimezone(connection.timezone).replace(tzinfo=None)
+    tz = value.tzinfo
+    if tz is not None:
+        target = connection.timezone
+        value = (value if tz is target else value.astimezone(target)).replace(tzinfo=None)
     return str(value)
 
 

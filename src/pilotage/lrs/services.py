@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -244,6 +245,14 @@ def _merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
     return merged
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _canonical_uuid(value: str) -> str:
+    """Lower-case dashed UUID text (already so in nearly every statement: no UUID object)."""
+    return value if _CANONICAL_UUID.fullmatch(value) else str(uuid.UUID(value))
+
+
 def _context_refs(context: Any, prepared: _Prepared, agents: dict[str, Any], activities: dict[str, Any]) -> None:
     if not isinstance(context, dict):
         return
@@ -275,7 +284,7 @@ def _prepare(
 ) -> _Prepared:
     original_hash = hashlib.sha256(validation.canonical_json(stmt).encode()).hexdigest()
     payload = validation.normalise_context_activities(dict(stmt))  # single values become arrays
-    payload["id"] = str(uuid.UUID(str(payload["id"])))
+    payload["id"] = _canonical_uuid(str(payload["id"]))
     payload["stored"] = stored
     payload["authority"] = authority
     payload.setdefault("version", version)
@@ -310,7 +319,7 @@ def _prepare(
         actor_ifi=actor_ifi,
         verb_iri=verb["id"],
         activity_iri=activity_iri,
-        registration=str(uuid.UUID(registration)) if registration else None,
+        registration=_canonical_uuid(registration) if registration else None,
         voided_target=None,
         timestamp_defaulted=timestamp_defaulted,
     )
@@ -320,7 +329,7 @@ def _prepare(
         _collect_agent(obj, prepared.related_agents, agents)
     elif object_type == "StatementRef":
         if verb["id"] == VOIDED_VERB:
-            voided_target = str(uuid.UUID(obj["id"]))
+            voided_target = _canonical_uuid(obj["id"])
     elif object_type == "SubStatement":
         _collect_agent(obj.get("actor"), prepared.related_agents, agents)
         sub_object = obj.get("object") or {}

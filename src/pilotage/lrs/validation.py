@@ -1056,7 +1056,7 @@ def loads_strict(text: str | bytes) -> Any:
     and for integers past 64 bits that orjson would read as floats).
     """
     raw = text.encode() if isinstance(text, str) else text
-    if b"\\u0022" not in raw.lower() and not _LONG_NUMBER.search(raw):
+    if b"\\u0022" not in raw.lower() and _LONG_NUMBER not in raw.translate(_DIGITS_TO_9):
         try:
             parsed = orjson.loads(raw)
             written = orjson.dumps(parsed)
@@ -1071,7 +1071,10 @@ def loads_strict(text: str | bytes) -> Any:
         raise XapiError(f"The body is not valid JSON: {exc}", rule="json") from None
 
 
-_LONG_NUMBER = re.compile(rb"\d{19}")
+# Digits become "9", everything else a blank: a run of 19 nines is a long integer (cheaper
+# than a regular expression over the whole body).
+_DIGITS_TO_9 = bytes(57 if 48 <= b <= 57 else 32 for b in range(256))
+_LONG_NUMBER = b"9" * 19
 _KEY_END = re.compile(rb'"\s*:')
 
 

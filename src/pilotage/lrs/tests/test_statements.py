@@ -667,3 +667,26 @@ def test_options_and_urls(client: Client, lrs: dict[str, str]) -> None:
     response = client.options(URL)
     assert response.status_code == 204
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_since_uses_an_id_floor_without_changing_the_answer(client: Client, lrs: dict[str, str]) -> None:
+    """``since`` bounds the index walks by the id of a statement stored well before it
+    (queries._id_floor); the statements returned are exactly those stored after ``since``."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pilotage.lrs.models import Statement
+    from pilotage.lrs.queries import _id_floor
+
+    ids = [post(client, lrs, stmt()).json()[0] for _ in range(4)]
+    now = timezone.now()
+    ages = [dt.timedelta(hours=3), dt.timedelta(hours=2), dt.timedelta(minutes=50), dt.timedelta(minutes=5)]
+    for sid, age in zip(ids, ages, strict=True):
+        Statement.objects.filter(statement_id=sid).update(stored=now - age)
+    since = now - dt.timedelta(hours=1)
+    floor = _id_floor(since)
+    assert floor == Statement.objects.get(statement_id=ids[1]).pk  # stored 2 h ago: ≤ since - 10 min
+    found = get(client, lrs, agent=json.dumps({"mbox": "mailto:ada@example.com"}), since=since.isoformat())
+    assert [s["id"] for s in found.json()["statements"]] == [ids[3], ids[2]]
+    assert _id_floor(now - dt.timedelta(days=1)) is None  # nothing that old: no floor

@@ -263,7 +263,7 @@ def _queries(rounds: int) -> None:
             )
 
 
-def _grow(target: int) -> None:
+def _grow(target: int, gap: int) -> None:
     """Copy the stored statements (and their references) in SQL until the store holds
     ``target``: fresh ids and statement ids, ``stored`` shifted after the previous copy, the
     same learners, verbs, activities and registrations. Only for measuring queries at a size
@@ -275,7 +275,9 @@ def _grow(target: int) -> None:
 
     base = Statement.objects.count()
     bounds = Statement.objects.aggregate(hi=Max("id"), first=Min("stored"), last=Max("stored"))
-    span = max(1, int((bounds["last"] - bounds["first"]).total_seconds()) + 1)
+    # Each copy is stored ``gap`` seconds after the previous one ended: the ingest run packs a
+    # million statements into a few minutes of ``stored`` time, which no real store does.
+    span = max(1, int((bounds["last"] - bounds["first"]).total_seconds()) + 1) + gap
     columns = "timestamp, content_hash, actor_id, verb_id, activity_id, registration, voided_target, voided, "
     columns += "client_id, version, payload"
     copies = -(-target // base) - 1
@@ -323,6 +325,12 @@ def main() -> None:
         help="after the growth run, copy its statements in SQL until the store holds this many "
         "(queries at 10 M without hours of ingest; see _grow)",
     )
+    parser.add_argument(
+        "--copy-gap",
+        type=int,
+        default=3600,
+        help="seconds of stored time between two copies of --grow-to (default: %(default)s)",
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
 
@@ -344,8 +352,8 @@ def main() -> None:
             f"{time.monotonic() - began:.0f} s"
         )
     if args.grow_to:
-        print(f"growing the store to {args.grow_to:,} statements by copies in SQL:")
-        _grow(args.grow_to)
+        print(f"growing the store to {args.grow_to:,} statements by copies in SQL, {args.copy_gap} s apart:")
+        _grow(args.grow_to, args.copy_gap)
     if "queries" not in skip:
         print(f"queries at {Statement.objects.count():,} statements (limit=100):")
         _queries(args.queries)

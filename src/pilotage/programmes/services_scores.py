@@ -21,14 +21,13 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pilotage.core.audit import audit_record
-from pilotage.core.errors import PermissionDenied, ValidationFailed
+from pilotage.core.errors import PermissionDenied
 from pilotage.people.audiences import audience_members
 from pilotage.programmes.models import Programme, ProgrammeScore
 from pilotage.strategy import permissions as strategy_permissions
 from pilotage.strategy import scoring
-from pilotage.strategy.models import Criterion, TrainingRequest
-from pilotage.strategy.services_priorities import clean_manual_values, criterion_specs
+from pilotage.strategy.models import TrainingRequest
+from pilotage.strategy.services_priorities import apply_manual_scores, criterion_specs
 
 
 def with_score_relations(qs: Any) -> Any:
@@ -99,29 +98,7 @@ def programme_scores_set(*, actor: Any, programme: Programme, values: Mapping[st
     Refused as a whole, naming the criterion, when a value is bad."""
     if not strategy_permissions.can_prioritise(actor) and actor != "system":
         raise PermissionDenied(_("Only the L&D team may score programmes."))
-    manual = {c.key: c for c in Criterion.objects.filter(source=Criterion.Source.MANUAL)}
-    clean, errors = clean_manual_values(values, manual)
-    if errors:
-        raise ValidationFailed(errors)
-    current = {
-        s.criterion.key: s for s in ProgrammeScore.objects.filter(programme=programme).select_related("criterion")
-    }
-    by = actor if getattr(actor, "is_authenticated", False) else None
-    changes: dict[str, list[Any]] = {}
-    for key, value in clean.items():
-        existing = current.get(key)
-        if value is None:
-            if existing is not None:
-                changes[key] = [existing.value, None]
-                existing.delete()
-            continue
-        if existing is None:
-            ProgrammeScore.objects.create(programme=programme, criterion=manual[key], value=value, scored_by=by)
-            changes[key] = [None, value]
-        elif existing.value != value:
-            changes[key] = [existing.value, value]
-            existing.value, existing.scored_by = value, by
-            existing.save(update_fields=["value", "scored_by", "scored_at"])
-    if changes:
-        audit_record(actor=actor, action="score", instance=programme, changes=changes)
+    apply_manual_scores(
+        actor=actor, subject=programme, score_model=ProgrammeScore, subject_field="programme", values=values
+    )
     return programme_manual_scores([programme])[programme.pk]

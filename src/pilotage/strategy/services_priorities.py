@@ -297,16 +297,20 @@ def clean_manual_values(
     return clean, errors
 
 
-@transaction.atomic
-def request_scores_set(*, actor: Any, request: TrainingRequest, values: Mapping[str, Any]) -> dict[str, int]:
-    """Score ``request`` by hand on manual criteria: ``values`` maps criterion key → 0–5
-    (blank or None removes the score). Refused as a whole when one value is bad."""
-    _require_scorer(actor)
+def apply_manual_scores(
+    *, actor: Any, subject: Any, score_model: Any, subject_field: str, values: Mapping[str, Any]
+) -> None:
+    """Write the hand-given scores of a request or a programme (``score_model`` is
+    ``RequestScore`` or ``ProgrammeScore``, keyed by ``subject_field``): criterion key → 0–5,
+    blank removes. Refused as a whole, naming the criterion, when a value is bad; audited on
+    ``subject``. The caller checks the actor's right and holds the transaction."""
     manual = {c.key: c for c in Criterion.objects.filter(source=Criterion.Source.MANUAL)}
     clean, errors = clean_manual_values(values, manual)
     if errors:
         raise ValidationFailed(errors)
-    current = {s.criterion.key: s for s in RequestScore.objects.filter(request=request).select_related("criterion")}
+    current = {
+        s.criterion.key: s for s in score_model.objects.filter(**{subject_field: subject}).select_related("criterion")
+    }
     by = actor if getattr(actor, "is_authenticated", False) else None
     changes: dict[str, list[Any]] = {}
     for key, value in clean.items():
@@ -317,12 +321,20 @@ def request_scores_set(*, actor: Any, request: TrainingRequest, values: Mapping[
                 existing.delete()
             continue
         if existing is None:
-            RequestScore.objects.create(request=request, criterion=manual[key], value=value, scored_by=by)
+            score_model.objects.create(**{subject_field: subject}, criterion=manual[key], value=value, scored_by=by)
             changes[key] = [None, value]
         elif existing.value != value:
             changes[key] = [existing.value, value]
             existing.value, existing.scored_by = value, by
             existing.save(update_fields=["value", "scored_by", "scored_at"])
     if changes:
-        audit_record(actor=actor, action="score", instance=request, changes=changes)
+        audit_record(actor=actor, action="score", instance=subject, changes=changes)
+
+
+@transaction.atomic
+def request_scores_set(*, actor: Any, request: TrainingRequest, values: Mapping[str, Any]) -> dict[str, int]:
+    """Score ``request`` by hand on manual criteria: ``values`` maps criterion key → 0–5
+    (blank or None removes the score). Refused as a whole when one value is bad."""
+    _require_scorer(actor)
+    apply_manual_scores(actor=actor, subject=request, score_model=RequestScore, subject_field="request", values=values)
     return {s.criterion.key: s.value for s in RequestScore.objects.filter(request=request).select_related("criterion")}

@@ -13,20 +13,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from pilotage.core.errors import PilotageError, ValidationFailed
-from pilotage.core.web import Request, add_service_errors
+from pilotage.core.errors import ValidationFailed
+from pilotage.core.web import Request
 from pilotage.programmes import backlog, queries, services_scores
 from pilotage.programmes.models import Programme
 from pilotage.strategy import permissions as strategy_permissions
 from pilotage.strategy import queries as strategy_queries
-from pilotage.strategy.forms_priorities import ScoreForm
-from pilotage.strategy.models import Criterion, TrainingRequest
+from pilotage.strategy.models import TrainingRequest
 from pilotage.strategy.services_priorities import (
     criteria_set_weights,
     criterion_specs,
     parse_weights,
     weights_problem,
 )
+from pilotage.strategy.views_priorities import score_page
 
 
 def _require_prioritiser(request: Request) -> Any:
@@ -102,29 +102,12 @@ def backlog_view(request: Request) -> HttpResponse:
 def programme_scores(request: Request, pk: int) -> HttpResponse:
     user = _require_prioritiser(request)
     programme = queries.programme_get(user=user, pk=pk)
-    manual = list(Criterion.objects.filter(active=True, source=Criterion.Source.MANUAL))
-    current = services_scores.programme_manual_scores([programme])[programme.pk]
-    form = ScoreForm(request.POST or None, criteria=manual, initial={k: str(v) for k, v in current.items()})
-    saved = False
-    if request.method == "POST" and form.is_valid():
-        try:
-            services_scores.programme_scores_set(actor=user, programme=programme, values=form.cleaned_data)
-        except PilotageError as exc:
-            add_service_errors(form, exc)
-        else:
-            if not request.htmx:
-                messages.success(request, _("Scores saved."))
-                return redirect("programmes:programme_scores", pk=programme.pk)
-            saved = True
-            form = ScoreForm(
-                criteria=manual, initial={k: str(v) for k, v in form.cleaned_data.items() if v is not None}
-            )
-    context = {
-        "programme": programme,
-        "score": services_scores.programme_score(programme),
-        "form": form,
-        "saved": saved,
-    }
-    if request.htmx:
-        return render(request, "programmes/programme_scores.html#card", context)
-    return render(request, "programmes/programme_scores.html", context)
+    return score_page(
+        request,
+        current=services_scores.programme_manual_scores([programme])[programme.pk],
+        save=lambda values: services_scores.programme_scores_set(actor=user, programme=programme, values=values),
+        score=lambda: services_scores.programme_score(programme),
+        done_url=reverse("programmes:programme_scores", args=[programme.pk]),
+        template="programmes/programme_scores.html",
+        context={"programme": programme},
+    )

@@ -3,6 +3,7 @@ and the score of one request with its breakdown and the manual scoring form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -77,6 +79,42 @@ def criteria(request: Request) -> HttpResponse:
     return render(request, "strategy/criteria.html", context)
 
 
+def score_page(
+    request: Request,
+    *,
+    current: dict[str, int],
+    save: Callable[[dict[str, Any]], object],
+    score: Callable[[], object],
+    done_url: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The manual scoring form of a request or a programme: the page, or its card for htmx.
+
+    ``save(values)`` writes the scores (service errors show next to their criterion),
+    ``score()`` gives the breakdown to show, ``done_url`` is where a plain POST goes after."""
+    manual = list(Criterion.objects.filter(active=True, source=Criterion.Source.MANUAL))
+    form = ScoreForm(request.POST or None, criteria=manual, initial={k: str(v) for k, v in current.items()})
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except PilotageError as exc:
+            add_service_errors(form, exc)
+        else:
+            if not request.htmx:
+                messages.success(request, _("Scores saved."))
+                return redirect(done_url)
+            saved = True
+            form = ScoreForm(
+                criteria=manual, initial={k: str(v) for k, v in form.cleaned_data.items() if v is not None}
+            )
+    context = {**context, "score": score(), "form": form, "saved": saved}
+    if request.htmx:
+        return render(request, f"{template}#card", context)
+    return render(request, template, context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_scores(request: Request, pk: int) -> HttpResponse:
@@ -84,29 +122,12 @@ def request_scores(request: Request, pk: int) -> HttpResponse:
     if not permissions.can_prioritise(user):
         raise PermissionDenied
     req = queries.request_get(user=user, pk=pk)
-    manual = list(Criterion.objects.filter(active=True, source=Criterion.Source.MANUAL))
-    current = services_priorities.manual_scores([req])[req.pk]
-    form = ScoreForm(request.POST or None, criteria=manual, initial={k: str(v) for k, v in current.items()})
-    saved = False
-    if request.method == "POST" and form.is_valid():
-        try:
-            services_priorities.request_scores_set(actor=user, request=req, values=form.cleaned_data)
-        except PilotageError as exc:
-            add_service_errors(form, exc)
-        else:
-            if not request.htmx:
-                messages.success(request, _("Scores saved."))
-                return redirect("strategy:request_scores", pk=req.pk)
-            saved = True
-            form = ScoreForm(
-                criteria=manual, initial={k: str(v) for k, v in form.cleaned_data.items() if v is not None}
-            )
-    context = {
-        "req": req,
-        "score": services_priorities.request_score(req),
-        "form": form,
-        "saved": saved,
-    }
-    if request.htmx:
-        return render(request, "strategy/request_scores.html#card", context)
-    return render(request, "strategy/request_scores.html", context)
+    return score_page(
+        request,
+        current=services_priorities.manual_scores([req])[req.pk],
+        save=lambda values: services_priorities.request_scores_set(actor=user, request=req, values=values),
+        score=lambda: services_priorities.request_score(req),
+        done_url=reverse("strategy:request_scores", args=[req.pk]),
+        template="strategy/request_scores.html",
+        context={"req": req},
+    )

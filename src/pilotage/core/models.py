@@ -41,6 +41,18 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
 
+    @property
+    def change_rows(self) -> list[tuple[str, Any, Any, bool]]:
+        """(field, before, after, is_a_change) for display: a two-item list is a change
+        "before → after"; anything else is a fact recorded with the event ("after" alone)."""
+        rows = []
+        for field, value in (self.changes or {}).items():
+            if isinstance(value, list | tuple) and len(value) == 2:
+                rows.append((field, value[0], value[1], True))
+            else:
+                rows.append((field, None, value, False))
+        return rows
+
 
 class Job(models.Model):
     """A long piece of work run by the task worker, with progress a person can watch."""

@@ -155,3 +155,32 @@ def login(client: Any) -> Any:
         return client
 
     return _login
+
+
+# Reference data that data migrations create (default criteria, proficiency levels, the
+# modality catalogue and rule set v1). A transactional test (``transaction=True``, the live
+# server of the browser tests) ends with a flush that empties every table, so the next one
+# in the same process would start without it: it is put back before each of them.
+REFERENCE_DATA = [
+    ("pilotage.strategy.migrations.0002_default_criteria", "create_criteria"),
+    ("pilotage.programmes.migrations.0003_proficiency_levels", "create_levels"),
+    ("pilotage.programmes.migrations.0004_recommender_defaults", "create_defaults"),
+]
+
+
+def restore_reference_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flushes(request: Any) -> None:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        restore_reference_data()

@@ -33,7 +33,7 @@ from pilotage.people.audiences import audience_members
 from pilotage.people.models import Audience, Employee
 from pilotage.strategy import permissions
 from pilotage.strategy.models import Need, NeedsCampaign, RequestTransition, TrainingRequest
-from pilotage.strategy.references import next_request_reference
+from pilotage.strategy.services_requests import insert_with_reference
 
 C = NeedsCampaign.Status
 D = Need.Decision
@@ -422,8 +422,8 @@ def need_decide(
 def _request_from_need(*, actor: Any, need: Need) -> TrainingRequest:
     description = need.description or need.title
     population = _("%(n)s people of %(unit)s") % {"n": need.headcount, "unit": need.org_unit or need.manager}
-    request = TrainingRequest.objects.create(
-        reference=next_request_reference(),
+    # Numbered like the request form's requests, retried on a clash with a concurrent filing.
+    request = TrainingRequest(
         title=need.title,
         business_need=description,
         requester=need.manager,
@@ -437,6 +437,7 @@ def _request_from_need(*, actor: Any, need: Need) -> TrainingRequest:
         status_changed_at=timezone.now(),
         campaign_need=need,
     )
+    insert_with_reference(request)
     RequestTransition.objects.create(
         request=request,
         from_status="",

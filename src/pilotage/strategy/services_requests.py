@@ -236,7 +236,7 @@ def next_reference_number(year: int) -> int:
         return TrainingRequest.objects.filter(reference__startswith=f"{REFERENCE_PREFIX}-{year}-").count() + 1
 
 
-def _insert_with_reference(request: TrainingRequest) -> TrainingRequest:
+def insert_with_reference(request: TrainingRequest) -> TrainingRequest:
     """INSERT ``request`` under the next free reference of its year; on a clash with a
     concurrent insert, roll back to the savepoint and try the following number."""
     year = timezone.localtime(request.created_at).year
@@ -432,7 +432,7 @@ def request_create(
     )
     stored: list[str] = []
     try:
-        _insert_with_reference(request)
+        insert_with_reference(request)
         first = RequestTransition.objects.create(request=request, from_status="", to_status=request.status, by=actor)
         if created_at is not None:
             RequestTransition.objects.filter(pk=first.pk).update(at=created_at)

@@ -201,6 +201,20 @@ def test_needs_refused_once_the_closing_date_is_past(cast: Any) -> None:
 # --- arbitration --------------------------------------------------------------------------------
 
 
+def test_a_retained_need_takes_the_next_free_reference_on_a_clash(cast: Any, monkeypatch: Any) -> None:
+    from pilotage.strategy import services_requests
+
+    taken = TrainingRequest.objects.create(
+        reference=f"DEM-{TODAY.year}-0001", title="Filed meanwhile", business_need="x", requester=cast.client_a
+    )
+    numbers = iter([1, 2])  # a concurrent filing took number 1 after it was read
+    monkeypatch.setattr(services_requests, "next_reference_number", lambda year: next(numbers))
+    need = make_need(cast, make_campaign(cast, "closed"))
+    _need, request = svc.need_decide(actor=cast.dlm, need=need, decision="retained", create_request=True)
+    assert request is not None and request.reference == f"DEM-{TODAY.year}-0002"
+    assert TrainingRequest.objects.exclude(pk=taken.pk).get() == request
+
+
 def test_retained_need_becomes_a_request_under_review(cast: Any) -> None:
     campaign = make_campaign(cast, "closed")
     need = make_need(cast, campaign)

@@ -80,6 +80,18 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     return lambda v: v  # integers, floats, booleans, text, foreign key ids
 
 
+def _pg_cursor() -> Any:
+    """A psycopg cursor with server-side binding on Django's connection (same transaction).
+
+    Django's backend binds client-side (``ClientCursor``): a thousand-element array becomes
+    an SQL literal quoted value by value in Python — ~35 ms of a batch's CPU in the
+    projections' upserts. Bound server-side, the arrays go as parameters."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def existing(model: type[models.Model], name: str, values: Sequence[str]) -> set[str]:
     """Which of ``values`` (canonical UUID text) a row of ``model`` holds in UUID column
     ``name`` (``IS NOT NULL`` is spelled out so that a partial index on the column applies). PostgreSQL: one array parameter (``= ANY``) rather than an ``IN`` list of 900
@@ -90,13 +102,14 @@ def existing(model: type[models.Model], name: str, values: Sequence[str]) -> set
     column = quote(str(_field(model, name).column))
     table = quote(model._meta.db_table)
     found: set[str] = set()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"SELECT {column} FROM {table} WHERE {column} = ANY(%s::uuid[]) AND {column} IS NOT NULL",
+    if connection.vendor == "postgresql":
+        with _pg_cursor() as pg:
+            pg.execute(
+                f"SELECT {column} FROM {table} WHERE {column} = ANY(%b::uuid[]) AND {column} IS NOT NULL",
                 [list(values)],
             )
-            return {str(row[0]) for row in cursor.fetchall()}
+            return {str(row[0]) for row in pg.fetchall()}
+    with connection.cursor() as cursor:
         for start in range(0, len(values), 900):
             chunk = [_sqlite_uuid(v) for v in values[start : start + 900]]
             marks = ", ".join(["%s"] * len(chunk))
@@ -199,14 +212,14 @@ def upsert(
     table = quote(model._meta.db_table)
     keys = ", ".join(quote(str(_field(model, name).column)) for name in conflict)
     if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+        arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in columns)
         sql = (
             f"INSERT INTO {table} ({', '.join(quote(str(f.column)) for f in columns)}) "
             f"SELECT * FROM unnest({arrays}) ON CONFLICT ({keys}) DO UPDATE SET {merge.format(t=table)}"
         )
         texts = [_pg_text(f) for f in columns]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [[adapt(row[i]) for row in rows] for i, adapt in enumerate(texts)])
+        with _pg_cursor() as pg:
+            pg.execute(sql, [[adapt(row[i]) for row in rows] for i, adapt in enumerate(texts)])
         return
     adapters = [_adapter(f) for f in columns]
     head = f"INSERT INTO {table} ({', '.join(quote(str(f.column)) for f in columns)}) VALUES "

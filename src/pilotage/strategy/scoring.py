@@ -41,7 +41,6 @@ REACH = "reach"
 LEGAL = "legal"
 URGENCY = "urgency"
 COST = "cost"
-SOURCES = (MANUAL, OBJECTIVE, REACH, LEGAL, URGENCY, COST)
 
 # (upper bound in days, value): the first bound the delay fits under gives the value.
 URGENCY_SCALE: tuple[tuple[int, int], ...] = ((30, 5), (90, 4), (180, 3), (365, 2))

@@ -22,7 +22,6 @@ from pilotage.core.errors import PermissionDenied, ValidationFailed
 from pilotage.strategy import permissions, scoring
 from pilotage.strategy.models import Criterion, RequestScore, TrainingRequest
 
-CRITERION_FIELDS = ("key", "name_en", "name_fr", "description", "weight", "source", "active")
 OPEN_STATUSES = (
     TrainingRequest.Status.SUBMITTED,
     TrainingRequest.Status.UNDER_REVIEW,

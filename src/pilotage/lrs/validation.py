@@ -245,19 +245,12 @@ def _is_iri(value: str) -> bool:
     return True
 
 
-def _iri(value: Any, path: str) -> str:
+def _iri(value: Any, path: str, kind: str = "IRI") -> str:
+    """An absolute IRI — or an IRL (``kind="IRL"``: a locator, same syntax, its own rule id)."""
     if not isinstance(value, str):
-        raise _fail("must be an IRI string.", path, "type-string")
+        raise _fail(f"must be an {kind} string.", path, "type-string")
     if not _is_iri(value):
-        raise _fail(f"'{value}' is not an absolute IRI (a scheme such as 'https:' is required).", path, "iri")
-    return value
-
-
-def _irl(value: Any, path: str) -> str:
-    if not isinstance(value, str):
-        raise _fail("must be an IRL string.", path, "type-string")
-    if not _is_iri(value):
-        raise _fail(f"'{value}' is not an absolute IRL (a scheme such as 'https:' is required).", path, "irl")
+        raise _fail(f"'{value}' is not an absolute {kind} (a scheme such as 'https:' is required).", path, kind.lower())
     return value
 
 
@@ -380,7 +373,7 @@ def _account(value: Any, path: str) -> None:
     _check_keys(obj, ACCOUNT_PROPERTIES, path, "an account")
     if "homePage" not in obj:
         raise _fail("an account requires 'homePage'.", f"{path}.homePage", "required")
-    _irl(obj["homePage"], f"{path}.homePage")
+    _iri(obj["homePage"], f"{path}.homePage", "IRL")
     if "name" not in obj:
         raise _fail("an account requires 'name'.", f"{path}.name", "required")
     _string(obj["name"], f"{path}.name")
@@ -517,7 +510,7 @@ def _definition(value: Any, path: str) -> None:
     if "type" in obj:
         _iri(obj["type"], f"{path}.type")
     if "moreInfo" in obj:
-        _irl(obj["moreInfo"], f"{path}.moreInfo")
+        _iri(obj["moreInfo"], f"{path}.moreInfo", "IRL")
     if "extensions" in obj:
         _extensions(obj["extensions"], f"{path}.extensions")
     interaction_type = obj.get("interactionType")
@@ -769,7 +762,7 @@ def _attachments(value: Any, path: str) -> None:
                 "must be the hexadecimal SHA-2 hash (SHA-224, -256, -384 or -512).", f"{item_path}.sha2", "sha2"
             )
         if "fileUrl" in obj:
-            _irl(obj["fileUrl"], f"{item_path}.fileUrl")
+            _iri(obj["fileUrl"], f"{item_path}.fileUrl", "IRL")
 
 
 # ------------------------------------------------------------------------- statements

@@ -447,10 +447,6 @@ def recommend(inputs: DesignInputs, rules: Sequence[RuleLike], modalities: Seque
     return sorted(ranked.values(), key=lambda r: (-r.score, position[r.modality]))
 
 
-def fired_rules(inputs: DesignInputs, rules: Sequence[RuleLike]) -> list[RuleLike]:
-    return [r for r in rules if r.active and condition_holds(r.condition, inputs)]
-
-
 # --- the sentence ---------------------------------------------------------------------------------
 
 

@@ -586,16 +586,6 @@ def ruleset_publish(*, actor: Any, ruleset: RuleSet, note: str = "") -> RuleSet:
     return ruleset
 
 
-@transaction.atomic
-def ruleset_note_update(*, actor: Any, ruleset: RuleSet, note: str) -> RuleSet:
-    _require_rules_editor(actor)
-    _require_draft(ruleset)
-    ruleset.note = (note or "").strip()[:300]
-    ruleset.save(update_fields=["note"])
-    audit_record(actor=actor, action="ruleset.note", instance=ruleset, changes={"note": ruleset.note})
-    return ruleset
-
-
 @dataclass
 class Preview:
     """A draft tried on a programme, next to what the published version says."""

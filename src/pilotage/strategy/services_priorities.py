@@ -19,14 +19,10 @@ from django.utils.translation import gettext as _
 
 from pilotage.core.audit import audit_record
 from pilotage.core.errors import PermissionDenied, ValidationFailed
-from pilotage.strategy import permissions, scoring
+from pilotage.strategy import permissions, queries, scoring
 from pilotage.strategy.models import Criterion, RequestScore, TrainingRequest
 
-OPEN_STATUSES = (
-    TrainingRequest.Status.SUBMITTED,
-    TrainingRequest.Status.UNDER_REVIEW,
-    TrainingRequest.Status.PARKED,
-)
+OPEN_STATUSES = queries.OPEN_STATUSES
 
 
 def _require_dlm(actor: Any) -> None:

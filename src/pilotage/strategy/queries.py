@@ -93,7 +93,7 @@ def need_list(*, user: Any, campaign: NeedsCampaign | None = None) -> QuerySet[N
     """Staff: every need. Managers: their own."""
     if not permissions.can_see_campaigns(user):
         raise PermissionDenied
-    qs = Need.objects.select_related("campaign", "manager", "org_unit")
+    qs = Need.objects.select_related("campaign", "manager", "manager__employee", "org_unit")
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
     if permissions.can_run_campaigns(user):
@@ -178,7 +178,7 @@ def request_status_counts(queryset: QuerySet[TrainingRequest]) -> dict[str, int]
 
 def request_comments(*, user: Any, request: TrainingRequest) -> QuerySet[RequestComment]:
     """The comment thread of a request the user may see; internal notes for the L&D team only."""
-    qs = RequestComment.objects.filter(request=request).select_related("author")
+    qs = RequestComment.objects.filter(request=request).select_related("author", "author__employee")
     return qs if permissions.can_triage(user) else qs.filter(internal=False)
 
 

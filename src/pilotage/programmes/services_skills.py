@@ -40,6 +40,20 @@ def _codes(competencies: Any) -> str:
     return shown + (" …" if len(codes) > NAMES_SHOWN else "")
 
 
+def _delete_unless_used(
+    actor: Any, instance: Skill | ProficiencyLevel, used: Any, *, used_message: str, in_use_message: str
+) -> None:
+    """Delete ``instance`` (audited) unless the competencies ``used`` still point at it;
+    ``used_message`` takes ``name`` and ``codes``, ``in_use_message`` takes ``name``."""
+    if used.exists():
+        raise ValidationFailed({"__all__": [used_message % {"name": instance.name, "codes": _codes(used)}]})
+    audit_record(actor=actor, action="delete", instance=instance)
+    try:
+        instance.delete()
+    except ProtectedError:  # a competency added in between
+        raise ValidationFailed({"__all__": [in_use_message % {"name": instance.name}]}) from None
+
+
 # --- domains ------------------------------------------------------------------------------------
 
 
@@ -137,21 +151,13 @@ def skill_update(*, actor: Any, skill: Skill, domain: SkillDomain, name: str, de
 @transaction.atomic
 def skill_delete(*, actor: Any, skill: Skill) -> None:
     _require(actor)
-    used = ProgrammeCompetency.objects.filter(skill=skill)
-    if used.exists():
-        raise ValidationFailed(
-            {
-                "__all__": [
-                    _("“%(name)s” is a target competency of %(codes)s: remove it from these programmes first.")
-                    % {"name": skill.name, "codes": _codes(used)}
-                ]
-            }
-        )
-    audit_record(actor=actor, action="delete", instance=skill)
-    try:
-        skill.delete()
-    except ProtectedError:  # a competency added in between
-        raise ValidationFailed({"__all__": [_("“%(name)s” is in use.") % {"name": skill.name}]}) from None
+    _delete_unless_used(
+        actor,
+        skill,
+        ProgrammeCompetency.objects.filter(skill=skill),
+        used_message=_("“%(name)s” is a target competency of %(codes)s: remove it from these programmes first."),
+        in_use_message=_("“%(name)s” is in use."),
+    )
 
 
 # --- proficiency levels ------------------------------------------------------------------------------
@@ -211,18 +217,10 @@ def level_update(
 @transaction.atomic
 def level_delete(*, actor: Any, level: ProficiencyLevel) -> None:
     _require(actor)
-    used = ProgrammeCompetency.objects.filter(target_level=level)
-    if used.exists():
-        raise ValidationFailed(
-            {
-                "__all__": [
-                    _("Level “%(name)s” is the target of competencies in %(codes)s: change them first.")
-                    % {"name": level.name, "codes": _codes(used)}
-                ]
-            }
-        )
-    audit_record(actor=actor, action="delete", instance=level)
-    try:
-        level.delete()
-    except ProtectedError:
-        raise ValidationFailed({"__all__": [_("Level “%(name)s” is in use.") % {"name": level.name}]}) from None
+    _delete_unless_used(
+        actor,
+        level,
+        ProgrammeCompetency.objects.filter(target_level=level),
+        used_message=_("Level “%(name)s” is the target of competencies in %(codes)s: change them first."),
+        in_use_message=_("Level “%(name)s” is in use."),
+    )

@@ -228,7 +228,7 @@ def annual_plan(*, user: Any, year: int) -> AnnualPlan:
                 programme=programme,
                 objectives=list(programme.objectives.all()),
                 audiences=audiences,
-                headcount=audiences_headcount(audiences)["total"],
+                headcount=audiences_headcount(audiences, per_audience=False)["total"],
                 competencies=list(programme.competencies.all()),
                 quarters=list(range(quarter_of(start), quarter_of(max(end, start)) + 1)),
             )

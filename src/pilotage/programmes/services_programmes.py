@@ -461,9 +461,10 @@ def programme_accept_request(
 # --- headcount ----------------------------------------------------------------------------------------
 
 
-def audiences_headcount(audiences: Iterable[Audience]) -> dict[str, Any]:
+def audiences_headcount(audiences: Iterable[Audience], *, per_audience: bool = True) -> dict[str, Any]:
     """Live headcount: per audience (all members, whoever looks) and the distinct total of
-    people across the audiences (someone in two audiences counts once)."""
+    people across the audiences (someone in two audiences counts once). ``per_audience=False``
+    counts the total only (one query: the annual plan's rows)."""
     from pilotage.people.audiences import audience_members
 
     rows = []
@@ -471,7 +472,8 @@ def audiences_headcount(audiences: Iterable[Audience]) -> dict[str, Any]:
     any_audience = False
     for audience in audiences:
         members = audience_members(audience, user=None)
-        rows.append({"audience": audience, "count": members.count()})
+        if per_audience:
+            rows.append({"audience": audience, "count": members.count()})
         union |= Q(pk__in=members.values("pk"))
         any_audience = True
     total = Employee.objects.filter(union).count() if any_audience else 0

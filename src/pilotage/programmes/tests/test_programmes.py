@@ -194,6 +194,12 @@ def test_headcount_counts_each_person_once(cast: Any) -> None:
     assert services.audiences_headcount([]) == {"rows": [], "total": 0}
 
 
+def test_headcount_total_only_is_one_query(cast: Any, django_assert_num_queries: Any) -> None:
+    sales, lyon = _audiences(cast)
+    with django_assert_num_queries(1):
+        assert services.audiences_headcount([sales, lyon], per_audience=False) == {"rows": [], "total": 4}
+
+
 # --- accepting a request -------------------------------------------------------------------------
 
 

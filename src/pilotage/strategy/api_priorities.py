@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from pilotage.strategy import permissions, queries, services_priorities
-from pilotage.strategy.models import Criterion
 
 router = Router(tags=["prioritisation"])
 
@@ -88,7 +87,7 @@ def criteria_replace(request: HttpRequest, payload: CriteriaIn) -> Any:
     if not permissions.can_configure_criteria(request.user):
         raise PermissionDenied(_("Only the DLM may change the prioritisation criteria and their weights."))
     services_priorities.criteria_save(actor=request.user, rows=[c.model_dump() for c in payload.criteria])
-    return list(Criterion.objects.all())
+    return list(queries.criterion_list(user=request.user))
 
 
 def _score_out(req: Any) -> dict[str, Any]:

@@ -93,7 +93,7 @@ def score_page(
 
     ``save(values)`` writes the scores (service errors show next to their criterion),
     ``score()`` gives the breakdown to show, ``done_url`` is where a plain POST goes after."""
-    manual = list(Criterion.objects.filter(active=True, source=Criterion.Source.MANUAL))
+    manual = list(queries.criterion_list(user=request.user, active_only=True).filter(source=Criterion.Source.MANUAL))
     form = ScoreForm(request.POST or None, criteria=manual, initial={k: str(v) for k, v in current.items()})
     saved = False
     if request.method == "POST" and form.is_valid():

@@ -33,11 +33,14 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 
+from pilotage.delivery.api import router as delivery_router  # noqa: E402
 from pilotage.lrs.api import router as lrs_router  # noqa: E402
 from pilotage.people.api import router as people_router  # noqa: E402
 from pilotage.people.api_audiences import router as audiences_router  # noqa: E402
 from pilotage.programmes.api import router as programmes_router  # noqa: E402
 from pilotage.strategy.api import router as strategy_router  # noqa: E402
+from pilotage.surveys.api import router as surveys_router  # noqa: E402
+from pilotage.surveys.api_dashboard import router as dashboard_router  # noqa: E402
 
 api.add_router("/", people_router)
 api.add_router("/", tokens_router)
@@ -45,6 +48,9 @@ api.add_router("/", audiences_router)
 api.add_router("/lrs/", lrs_router)
 api.add_router("/strategy/", strategy_router)
 api.add_router("/programmes/", programmes_router)
+api.add_router("/delivery/", delivery_router)
+api.add_router("/surveys/", surveys_router)
+api.add_router("/dashboards/", dashboard_router)
 
 # Included from config/urls.py: the "api" namespace lets ninja reverse its docs and schema.
 urlpatterns, app_name = api.urls[0], api.urls_namespace

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "pilotage.lrs",
     "pilotage.strategy",
     "pilotage.programmes",
+    "pilotage.delivery",
+    "pilotage.surveys",
 ]
 
 MIDDLEWARE = [

@@ -29,5 +29,9 @@ urlpatterns = [
     path("lrs/", include("pilotage.lrs.urls_web")),
     path("strategy/", include("pilotage.strategy.urls")),
     path("programmes/", include("pilotage.programmes.urls")),
+    path("delivery/", include("pilotage.delivery.urls")),
+    path("learn/", include("pilotage.delivery.urls_portal")),
+    path("surveys/", include("pilotage.surveys.urls")),
+    path("dashboards/", include("pilotage.surveys.urls_dashboard")),
     path("admin/", admin.site.urls),
 ]

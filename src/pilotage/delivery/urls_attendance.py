@@ -1,0 +1,7 @@
+"""/delivery/ URLs of part "attendance"."""
+
+from __future__ import annotations
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

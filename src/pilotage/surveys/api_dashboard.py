@@ -1,0 +1,7 @@
+"""/api/v1/dashboards/: the programme dashboard's figures."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["dashboards"])

@@ -1,0 +1,7 @@
+"""/surveys/ URLs of part "answers"."""
+
+from __future__ import annotations
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -24,11 +24,29 @@ def render_message(template: str, context: dict[str, Any], language: str) -> tup
     return subject, body
 
 
-def notify(*, recipient: Any, template: str, context: dict[str, Any]) -> None:
-    """E-mail ``recipient`` (a user, or a plain address) on commit; nothing without an address."""
+def notify(
+    *,
+    recipient: Any,
+    template: str,
+    context: dict[str, Any],
+    attachments: list[tuple[str, bytes | str, str]] | None = None,
+    language: str = "",
+) -> None:
+    """E-mail ``recipient`` (a user, or a plain address) on commit; nothing without an address.
+
+    ``attachments``: (filename, content, mimetype) triples (e.g. an iCalendar invitation);
+    ``language`` overrides the recipient's (a plain address has none)."""
     email = recipient if isinstance(recipient, str) else getattr(recipient, "email", "")
     if not email:
         return
-    language = getattr(recipient, "language", "") or settings.LANGUAGE_CODE
+    language = language or getattr(recipient, "language", "") or settings.LANGUAGE_CODE
     subject, body = render_message(template, context, language)
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False))
+    if not attachments:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False)
+        )
+        return
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    transaction.on_commit(lambda: message.send(fail_silently=False))

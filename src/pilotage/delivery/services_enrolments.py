@@ -1,0 +1,505 @@
+"""Writes of enrolments: one function per use case, one transaction each, audited, with the
+enrolment's own history (EnrolmentEvent). Callers check who may (``queries`` / ``permissions``);
+the portal calls ``enrol(source="self")`` and the manager's inbox ``enrolment_approve`` /
+``enrolment_decline``.
+
+Rules (docs/delivery.md):
+- one live enrolment (pending, waitlisted, active or completed) per employee and cohort;
+- a cancelled or closed cohort takes no enrolment; self-enrolment needs the programme open to it
+  and the cohort open for enrolment;
+- ``audience_only``: an employee outside every target audience of the programme is refused, the
+  message names them;
+- self-enrolment waits for the manager when the programme's settings require approval;
+- otherwise a seat if one is free, else the waitlist (services_cohorts, decision 0026);
+- unenrolment and transfer need a reason; a freed seat promotes the waitlist; a transfer keeps the
+  old enrolment (status "transferred") and links the new one to it;
+- due date: given, else the cohort's start (or today if later) + ``default_due_days``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pilotage.core.audit import audit_record
+from pilotage.core.errors import ValidationFailed
+from pilotage.delivery import services_cohorts as caps
+from pilotage.delivery.models import Cohort, DeliverySettings, Enrolment, StepProgress
+from pilotage.people.audiences import audience_members
+from pilotage.people.models import Audience, Employee
+from pilotage.programmes.models import Programme
+from pilotage.strategy.models import TrainingRequest
+
+REASON_MAX = 300
+CLOSED_COHORT = (Cohort.Status.CLOSED, Cohort.Status.CANCELLED)
+MOVABLE = (Enrolment.Status.PENDING, Enrolment.Status.WAITLISTED, Enrolment.Status.ACTIVE)
+
+
+# --- settings --------------------------------------------------------------------------------------
+
+
+def settings_for(programme: Programme) -> DeliverySettings:
+    """The programme's delivery settings, created with the defaults on first use (manager approval
+    follows the programme's own "self-enrolment needs the manager's approval" flag)."""
+    obj = DeliverySettings.objects.filter(programme=programme).first()
+    if obj is not None:
+        return obj
+    try:
+        with transaction.atomic():
+            return DeliverySettings.objects.create(
+                programme=programme, manager_approval=bool(programme.requires_manager_approval)
+            )
+    except IntegrityError:  # created concurrently
+        return DeliverySettings.objects.get(programme=programme)
+
+
+# --- checks -----------------------------------------------------------------------------------------
+
+
+def _name(employee: Employee) -> str:
+    return f"{employee.first_name} {employee.last_name} ({employee.employee_number})"
+
+
+def in_audiences(programme: Programme, employee_ids: Iterable[int]) -> set[int]:
+    """Which of ``employee_ids`` belong to at least one target audience of the programme."""
+    ids = set(employee_ids)
+    found: set[int] = set()
+    for audience in Audience.objects.filter(programmes=programme):
+        missing = ids - found
+        if not missing:
+            break
+        found |= set(audience_members(audience, user=None).filter(pk__in=missing).values_list("pk", flat=True))
+    return found
+
+
+def _clean_reason(reason: Any, field_name: str = "reason") -> str:
+    text = str(reason or "").strip()
+    if not text:
+        raise ValidationFailed({field_name: [_("Give a reason: it is kept in the enrolment's history.")]})
+    if len(text) > REASON_MAX:
+        raise ValidationFailed({field_name: [_("At most %(n)d characters.") % {"n": REASON_MAX}]})
+    return text
+
+
+def _due(cohort: Cohort, conf: DeliverySettings, due_on: dt.date | None) -> dt.date | None:
+    if due_on is not None:
+        if not isinstance(due_on, dt.date):
+            raise ValidationFailed({"due_on": [_("Enter a date (YYYY-MM-DD).")]})
+        if due_on < cohort.starts_on:
+            raise ValidationFailed(
+                {
+                    "due_on": [
+                        _("The due date (%(due)s) is before the cohort starts (%(start)s).")
+                        % {"due": due_on.isoformat(), "start": cohort.starts_on.isoformat()}
+                    ]
+                }
+            )
+        return due_on
+    if conf.default_due_days is None:
+        return None
+    return max(cohort.starts_on, timezone.localdate()) + dt.timedelta(days=conf.default_due_days)
+
+
+def enrol_problem(
+    cohort: Cohort, employee: Employee, *, conf: DeliverySettings, in_audience: bool | None = None
+) -> str:
+    """Why ``employee`` cannot be enrolled in ``cohort`` (empty: they can). The bulk preview
+    calls it per member; ``in_audience`` spares the audience query when already known."""
+    if not employee.active:
+        return _("%(name)s has left the organisation (inactive).") % {"name": _name(employee)}
+    if cohort.status in CLOSED_COHORT:
+        return _("Cohort %(code)s is %(status)s: it takes no enrolment.") % {
+            "code": cohort.code,
+            "status": cohort.get_status_display(),
+        }
+    if Enrolment.objects.filter(cohort=cohort, employee=employee, status__in=Enrolment.LIVE).exists():
+        return _("%(name)s is already enrolled in %(code)s.") % {"name": _name(employee), "code": cohort.code}
+    if conf.audience_only:
+        if in_audience is None:
+            in_audience = employee.pk in in_audiences(cohort.path.programme, [employee.pk])
+        if not in_audience:
+            return _("%(name)s is outside the target audiences of programme %(programme)s, which only enrols them.") % {
+                "name": _name(employee),
+                "programme": cohort.path.programme.code,
+            }
+    return ""
+
+
+def _seat_or_wait(enrolment: Enrolment, cohort: Cohort) -> None:
+    free = caps.seats_free(cohort)
+    if free is None or free > 0:
+        enrolment.status = Enrolment.Status.ACTIVE
+        enrolment.waitlisted_at = None
+    else:
+        enrolment.status = Enrolment.Status.WAITLISTED
+        enrolment.waitlisted_at = timezone.now()
+
+
+# --- use cases -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrol(
+    *,
+    actor: Any,
+    cohort: Cohort,
+    employee: Employee,
+    source: str = "manual",
+    due_on: dt.date | None = None,
+    request: TrainingRequest | None = None,
+    note: str = "",
+) -> Enrolment:
+    """Enrol one employee: a seat, the waitlist when the cohort is full, or pending approval."""
+    if source not in Enrolment.Source.values:
+        raise ValidationFailed({"source": [_("Unknown source “%(value)s”.") % {"value": source}]})
+    cohort = caps.lock_cohort(cohort)
+    programme = cohort.path.programme
+    conf = settings_for(programme)
+    problem = enrol_problem(cohort, employee, conf=conf)
+    if problem:
+        raise ValidationFailed({"employee": [problem]})
+    if source == Enrolment.Source.SELF:
+        if not conf.self_enrolment:
+            raise ValidationFailed(
+                {"cohort": [_("Programme %(code)s is not open to self-enrolment.") % {"code": programme.code}]}
+            )
+        if cohort.status != Cohort.Status.OPEN:
+            raise ValidationFailed(
+                {"cohort": [_("Cohort %(code)s is not open for enrolment.") % {"code": cohort.code}]}
+            )
+    if request is not None:
+        if request.status != TrainingRequest.Status.ACCEPTED:
+            raise ValidationFailed(
+                {
+                    "request": [
+                        _("Request %(ref)s is “%(status)s”: only an accepted request leads to enrolments.")
+                        % {"ref": request.reference, "status": request.get_status_display()}
+                    ]
+                }
+            )
+        if source == Enrolment.Source.MANUAL:
+            source = Enrolment.Source.REQUEST
+    enrolment = Enrolment(
+        cohort=cohort,
+        employee=employee,
+        source=source,
+        request=request,
+        due_on=_due(cohort, conf, due_on),
+        enrolled_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if source == Enrolment.Source.SELF and conf.manager_approval:
+        enrolment.status = Enrolment.Status.PENDING
+    else:
+        _seat_or_wait(enrolment, cohort)
+    try:
+        with transaction.atomic():
+            enrolment.save()
+    except IntegrityError as exc:  # a concurrent enrolment of the same person
+        raise ValidationFailed(
+            {
+                "employee": [
+                    _("%(name)s is already enrolled in %(code)s.") % {"name": _name(employee), "code": cohort.code}
+                ]
+            }
+        ) from exc
+    caps.event(enrolment, "created", actor=actor, note=note or enrolment.get_source_display())
+    audit_record(
+        actor=actor,
+        action="create",
+        instance=enrolment,
+        changes={
+            "status": [None, enrolment.status],
+            "source": [None, source],
+            "due_on": [None, str(enrolment.due_on) if enrolment.due_on else None],
+        },
+        note=note,
+    )
+    if enrolment.status == Enrolment.Status.ACTIVE:
+        caps.refresh_session_statuses(cohort, actor=actor)
+        caps.seated_changed(enrolment, seated=True)
+    return enrolment
+
+
+def _locked(enrolment: Enrolment) -> tuple[Enrolment, Cohort]:
+    cohort = caps.lock_cohort(enrolment.cohort)
+    fresh = Enrolment.objects.select_related("employee", "cohort").get(pk=enrolment.pk)
+    return fresh, cohort
+
+
+@transaction.atomic
+def enrolment_approve(*, actor: Any, enrolment: Enrolment) -> Enrolment:
+    """The manager approves a pending self-enrolment: a seat, or the waitlist when full."""
+    enrolment, cohort = _locked(enrolment)
+    if enrolment.status != Enrolment.Status.PENDING:
+        raise ValidationFailed(
+            {
+                "status": [
+                    _("Only a pending enrolment can be approved; this one is “%(status)s”.")
+                    % {"status": enrolment.get_status_display()}
+                ]
+            }
+        )
+    if cohort.status in CLOSED_COHORT:
+        raise ValidationFailed({"cohort": [_("Cohort %(code)s no longer takes enrolments.") % {"code": cohort.code}]})
+    before = enrolment.status
+    _seat_or_wait(enrolment, cohort)
+    enrolment.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    caps.event(enrolment, "approved", actor=actor, from_status=before)
+    audit_record(actor=actor, action="approve", instance=enrolment, changes={"status": [before, enrolment.status]})
+    if enrolment.status == Enrolment.Status.ACTIVE:
+        caps.refresh_session_statuses(cohort, actor=actor)
+        caps.seated_changed(enrolment, seated=True)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_decline(*, actor: Any, enrolment: Enrolment, reason: str) -> Enrolment:
+    reason = _clean_reason(reason)
+    enrolment, _cohort = _locked(enrolment)
+    if enrolment.status != Enrolment.Status.PENDING:
+        raise ValidationFailed(
+            {
+                "status": [
+                    _("Only a pending enrolment can be declined; this one is “%(status)s”.")
+                    % {"status": enrolment.get_status_display()}
+                ]
+            }
+        )
+    before = enrolment.status
+    enrolment.status = Enrolment.Status.DECLINED
+    enrolment.save(update_fields=["status", "updated_at"])
+    caps.event(enrolment, "declined", actor=actor, from_status=before, note=reason)
+    audit_record(
+        actor=actor, action="decline", instance=enrolment, changes={"status": [before, enrolment.status]}, note=reason
+    )
+    return enrolment
+
+
+@transaction.atomic
+def unenrol(*, actor: Any, enrolment: Enrolment, reason: str) -> Enrolment:
+    """End a live enrolment (kept as history); a freed seat promotes the waitlist."""
+    reason = _clean_reason(reason)
+    enrolment, cohort = _locked(enrolment)
+    if enrolment.status not in MOVABLE:
+        raise ValidationFailed(
+            {
+                "status": [
+                    _("This enrolment is “%(status)s”: only a pending, waitlisted or active one can be ended.")
+                    % {"status": enrolment.get_status_display()}
+                ]
+            }
+        )
+    before = enrolment.status
+    enrolment.status = Enrolment.Status.UNENROLLED
+    enrolment.save(update_fields=["status", "updated_at"])
+    caps.event(enrolment, "unenrolled", actor=actor, from_status=before, note=reason)
+    audit_record(
+        actor=actor, action="unenrol", instance=enrolment, changes={"status": [before, enrolment.status]}, note=reason
+    )
+    if before == Enrolment.Status.ACTIVE:
+        caps.seated_changed(enrolment, seated=False)
+        caps.promote_waitlist(cohort, actor=actor)
+    return enrolment
+
+
+@transaction.atomic
+def transfer(*, actor: Any, enrolment: Enrolment, to_cohort: Cohort, reason: str) -> Enrolment:
+    """Move a live enrolment to another cohort: the old one stays as "transferred", the new one
+    links to it (``transferred_from``) and keeps its progress when both run the same path."""
+    reason = _clean_reason(reason)
+    if to_cohort.pk == enrolment.cohort_id:
+        raise ValidationFailed({"to_cohort": [_("Choose another cohort than the current one.")]})
+    # Lock both cohorts in id order (no deadlock between two crossing transfers).
+    first, second = sorted([enrolment.cohort_id, to_cohort.pk])
+    locked = {c.pk: c for c in Cohort.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")}
+    from_cohort, target = locked[enrolment.cohort_id], locked[to_cohort.pk]
+    enrolment = Enrolment.objects.select_related("employee").get(pk=enrolment.pk)
+    if enrolment.status not in MOVABLE:
+        raise ValidationFailed(
+            {
+                "status": [
+                    _("This enrolment is “%(status)s”: only a pending, waitlisted or active one can move.")
+                    % {"status": enrolment.get_status_display()}
+                ]
+            }
+        )
+    conf = settings_for(target.path.programme)
+    problem = enrol_problem(target, enrolment.employee, conf=conf)
+    if problem:
+        raise ValidationFailed({"to_cohort": [problem]})
+    before = enrolment.status
+    enrolment.status = Enrolment.Status.TRANSFERRED
+    enrolment.save(update_fields=["status", "updated_at"])
+    caps.event(enrolment, "transferred", actor=actor, from_status=before, note=f"→ {target.code}: {reason}")
+    new = Enrolment(
+        cohort=target,
+        employee=enrolment.employee,
+        source=Enrolment.Source.TRANSFER,
+        request=enrolment.request,
+        due_on=enrolment.due_on,
+        enrolled_by=actor if getattr(actor, "is_authenticated", False) else None,
+        transferred_from=enrolment,
+    )
+    if before == Enrolment.Status.PENDING:
+        new.status = Enrolment.Status.PENDING
+    else:
+        _seat_or_wait(new, target)
+    if target.path_id == from_cohort.path_id:
+        for name in ("started_at", "last_activity_at", "passed", "score", "steps_completed", "progress_percent"):
+            setattr(new, name, getattr(enrolment, name))
+    new.save()
+    if target.path_id == from_cohort.path_id:
+        StepProgress.objects.bulk_create(
+            [
+                StepProgress(
+                    enrolment=new,
+                    step_id=sp.step_id,
+                    status=sp.status,
+                    first_at=sp.first_at,
+                    last_at=sp.last_at,
+                    completed_at=sp.completed_at,
+                    success=sp.success,
+                    score=sp.score,
+                    time_spent_seconds=sp.time_spent_seconds,
+                )
+                for sp in enrolment.step_progress.all()
+            ]
+        )
+    caps.event(new, "transferred_in", actor=actor, note=f"← {from_cohort.code}: {reason}")
+    audit_record(
+        actor=actor,
+        action="transfer",
+        instance=enrolment,
+        changes={"status": [before, enrolment.status], "cohort": [from_cohort.code, target.code]},
+        note=reason,
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        instance=new,
+        changes={"status": [None, new.status], "source": [None, "transfer"]},
+        note=reason,
+    )
+    if before == Enrolment.Status.ACTIVE:
+        caps.seated_changed(enrolment, seated=False)
+        caps.promote_waitlist(from_cohort, actor=actor)
+    if new.status == Enrolment.Status.ACTIVE:
+        caps.refresh_session_statuses(target, actor=actor)
+        caps.seated_changed(new, seated=True)
+    return new
+
+
+@transaction.atomic
+def due_date_set(*, actor: Any, enrolment: Enrolment, due_on: dt.date | None) -> Enrolment:
+    enrolment = Enrolment.objects.select_related("cohort").get(pk=enrolment.pk)
+    before = enrolment.due_on
+    if due_on is not None:
+        enrolment.due_on = _due(enrolment.cohort, settings_for(enrolment.cohort.path.programme), due_on)
+    else:
+        enrolment.due_on = None
+    if before == enrolment.due_on:
+        return enrolment
+    enrolment.save(update_fields=["due_on", "updated_at"])
+    caps.event(enrolment, "due_date", actor=actor, from_status=enrolment.status, note=str(enrolment.due_on or "—"))
+    audit_record(
+        actor=actor,
+        action="update",
+        instance=enrolment,
+        changes={"due_on": [str(before) if before else None, str(enrolment.due_on) if enrolment.due_on else None]},
+    )
+    return enrolment
+
+
+# --- bulk from an audience ------------------------------------------------------------------------
+
+
+@dataclass
+class BulkPreview:
+    """What a bulk enrolment would do, shown before confirming."""
+
+    audience_count: int = 0
+    to_enrol: list[Employee] = field(default_factory=list)
+    conflicts: list[tuple[Employee, str]] = field(default_factory=list)
+    free_seats: int | None = None
+
+    @property
+    def seated(self) -> int:
+        n = len(self.to_enrol)
+        return n if self.free_seats is None else min(n, self.free_seats)
+
+    @property
+    def waitlisted(self) -> int:
+        return len(self.to_enrol) - self.seated
+
+
+BULK_MAX = 2000
+
+
+def bulk_preview(*, cohort: Cohort, audience: Audience, user: Any = None) -> BulkPreview:
+    """Members of ``audience`` (in ``user``'s scope) split into those who would be enrolled and
+    the conflicts (already enrolled, outside the programme's audiences, inactive), with why."""
+    conf = settings_for(cohort.path.programme)
+    members = list(audience_members(audience, user=user).order_by("last_name", "first_name", "pk")[: BULK_MAX + 1])
+    if len(members) > BULK_MAX:
+        raise ValidationFailed(
+            {
+                "audience": [
+                    _("The audience has more than %(n)d members: split it into smaller audiences.") % {"n": BULK_MAX}
+                ]
+            }
+        )
+    ids = [m.pk for m in members]
+    already = set(
+        Enrolment.objects.filter(cohort=cohort, employee_id__in=ids, status__in=Enrolment.LIVE).values_list(
+            "employee_id", flat=True
+        )
+    )
+    inside = in_audiences(cohort.path.programme, ids) if conf.audience_only else set(ids)
+    out = BulkPreview(audience_count=len(members), free_seats=caps.seats_free(cohort))
+    for member in members:
+        if member.pk in already:
+            out.conflicts.append(
+                (member, _("%(name)s is already enrolled in %(code)s.") % {"name": _name(member), "code": cohort.code})
+            )
+            continue
+        problem = ""
+        if cohort.status in CLOSED_COHORT or not member.active or member.pk not in inside:
+            problem = enrol_problem(cohort, member, conf=conf, in_audience=member.pk in inside)
+        if problem:
+            out.conflicts.append((member, problem))
+        else:
+            out.to_enrol.append(member)
+    return out
+
+
+@transaction.atomic
+def enrol_audience(
+    *, actor: Any, cohort: Cohort, audience: Audience, due_on: dt.date | None = None, expected: int | None = None
+) -> list[Enrolment]:
+    """Enrol every member of ``audience`` without a conflict. ``expected`` is the count the person
+    confirmed on the preview: when the audience changed since, nothing is done and they see why."""
+    preview = bulk_preview(
+        cohort=cohort, audience=audience, user=actor if getattr(actor, "is_authenticated", False) else None
+    )
+    if expected is not None and expected != len(preview.to_enrol):
+        raise ValidationFailed(
+            {
+                "audience": [
+                    _(
+                        "The audience changed since the preview (%(then)d to enrol, now %(now)d): check the new preview and confirm again."
+                    )
+                    % {"then": expected, "now": len(preview.to_enrol)}
+                ]
+            }
+        )
+    note = _("From audience “%(name)s”") % {"name": audience.name}
+    return [
+        enrol(actor=actor, cohort=cohort, employee=member, source=Enrolment.Source.AUDIENCE, due_on=due_on, note=note)
+        for member in preview.to_enrol
+    ]

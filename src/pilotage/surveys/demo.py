@@ -1,0 +1,228 @@
+"""Demo evaluations for Groupe Orvalis (called by ``pilotage demo-delivery`` after delivery):
+the hot (L1) and cold (L3) templates, dispatch rules for every programme that runs cohorts,
+the invitations the dispatcher sent over the last year (replayed week by week with
+``dispatch.dispatch_due(now=…)``: invitations and reminders to non-respondents, as the worker
+would have), and the answers of about two respondents in three through
+``services_answers.answer_submit`` — French comments, a few in English from English-speaking
+employees. One programme's hot evaluation is anonymous.
+
+The answering service refuses a closed invitation and stamps "now": an old invitation is
+reopened for the answer, then its dates (answered, submitted) are moved back to when the
+story says (decision 0039). The answers' xAPI statements keep the time the demo ran.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from pilotage.delivery.models import Cohort
+from pilotage.people.permissions import acting_dlm
+from pilotage.programmes.models import Programme
+from pilotage.surveys import dispatch, services, services_answers
+from pilotage.surveys.models import DispatchRule, Invitation, Question, Response, Survey
+
+DEFAULT_SEED = 2026
+Progress = Callable[[int, int, str], None]
+ANSWER_RATE = 0.68
+
+COMMENTS_FR = [
+    "Très bonne formation, concrète et bien rythmée.",
+    "Les cas pratiques étaient directement applicables à mon poste.",
+    "Un peu trop dense sur la fin, il faudrait une pause de plus.",
+    "Formateur très à l'écoute, échanges riches entre participants.",
+    "La salle était trop petite pour les mises en situation.",
+    "J'aurais aimé plus d'exemples tirés de notre activité.",
+    "Le module e-learning en amont m'a bien préparé(e) à la classe virtuelle.",
+    "Problèmes de connexion au début de la classe virtuelle, dommage.",
+    "Excellent ! À proposer à toute l'équipe.",
+    "Contenu intéressant mais déjà connu en partie.",
+    "Bonne alternance entre théorie et pratique.",
+    "Les supports pourraient être envoyés avant la session.",
+    "Je mets déjà en pratique la méthode avec mes clients.",
+    "Trop de participants pour vraiment pratiquer.",
+]
+COMMENTS_EN = [
+    "Very practical, I could use it the next day.",
+    "Great trainer, but the session felt a bit rushed.",
+    "Would have liked the material in English as well.",
+    "Good mix of theory and practice.",
+]
+MANAGER_COMMENTS_FR = [
+    "Net progrès dans la conduite des entretiens clients.",
+    "Applique la méthode, mais manque encore de pratique.",
+    "Plus autonome sur le sujet depuis la formation.",
+    "Peu d'occasions de mettre en pratique ce trimestre.",
+]
+
+
+@contextmanager
+def _no_mail() -> Iterator[None]:
+    """Drop the e-mails the services queue for after the commit (inside ``transaction.atomic``)."""
+    before = len(connection.run_on_commit)
+    try:
+        yield
+    finally:
+        del connection.run_on_commit[before:]
+
+
+def _rules(actor: Any, rng: random.Random) -> tuple[int, int]:
+    """Hot evaluation after each session, cold ones 60 days after completion (learner and
+    manager) for each programme with cohorts; returns (rules, anonymous surveys)."""
+    templates = {s.kind: s for s in Survey.objects.filter(is_template=True, status=Survey.Status.PUBLISHED)}
+    programmes = list(Programme.objects.filter(paths__cohorts__isnull=False).distinct().order_by("code"))
+    made = anonymous = 0
+    for index, programme in enumerate(programmes):
+        if DispatchRule.objects.filter(programme=programme).exists():
+            continue
+        hot = templates.get(Survey.Kind.HOT)
+        if hot is not None:
+            if index == 1:
+                # One programme asks anonymously (results hidden below five answers).
+                copy = services.survey_copy(actor=actor, survey=hot, programme=programme)
+                services.survey_update(actor=actor, survey=copy, anonymous=True)
+                hot = services.survey_publish(actor=actor, survey=copy)
+                anonymous += 1
+            services.rule_create(
+                actor=actor,
+                programme=programme,
+                survey=hot,
+                trigger=DispatchRule.Trigger.AFTER_SESSION,
+                remind_after_days=3,
+                close_after_days=21,
+            )
+            made += 1
+        for kind, audience in (
+            (Survey.Kind.COLD_LEARNER, DispatchRule.Audience.LEARNER),
+            (Survey.Kind.COLD_MANAGER, DispatchRule.Audience.MANAGER),
+        ):
+            template = templates.get(kind)
+            if template is None:
+                continue
+            services.rule_create(
+                actor=actor,
+                programme=programme,
+                survey=template,
+                trigger=DispatchRule.Trigger.AFTER_COMPLETION,
+                delay_days=60,
+                audience=audience,
+                remind_after_days=7,
+                close_after_days=30,
+            )
+            made += 1
+    return made, anonymous
+
+
+def _likert(rng: random.Random, mood: float) -> int:
+    return max(1, min(5, round(rng.gauss(4.1 + mood, 0.8))))
+
+
+def _answers(invitation: Invitation, questions: list[Question], rng: random.Random, mood: float) -> dict[str, Any]:
+    english = invitation.respondent.language == "en"
+    out: dict[str, Any] = {}
+    for question in questions:
+        key = f"q{question.pk}"
+        kind = question.kind
+        if kind == Question.Kind.LIKERT:
+            out[key] = _likert(rng, mood)
+        elif kind == Question.Kind.RATING:
+            out[key] = max(1, min(question.scale_max, round(rng.gauss(0.78 * question.scale_max, 0.9))))
+        elif kind == Question.Kind.NPS:
+            out[key] = max(0, min(10, round(rng.gauss(8.0 + 2 * mood, 1.6))))
+        elif kind == Question.Kind.SINGLE and question.choices:
+            values = [c["value"] for c in question.choices]
+            weights = [1.0] * len(values)
+            weights[min(1, len(values) - 1)] = 4.0  # the middle answer ("about right", "every week")
+            out[key] = rng.choices(values, weights)[0]
+        elif kind == Question.Kind.MULTIPLE and question.choices:
+            values = [c["value"] for c in question.choices]
+            out[key] = rng.sample(values, rng.randint(1, min(2, len(values))))
+        elif kind == Question.Kind.TEXT and rng.random() < 0.45:
+            if invitation.role == "manager":
+                out[key] = rng.choice(MANAGER_COMMENTS_FR)
+            else:
+                out[key] = rng.choice(COMMENTS_EN if english else COMMENTS_FR)
+    return out
+
+
+def _answer_all(actor: Any, rng: random.Random, now: dt.datetime, progress: Progress | None) -> tuple[int, int]:
+    """Answer about two invitations in three; returns (answered, invitations)."""
+    invitations = list(
+        Invitation.objects.filter(answered_at__isnull=True)
+        .select_related("respondent", "survey", "session", "enrolment__cohort")
+        .order_by("sent_at", "pk")
+    )
+    questions: dict[int, list[Question]] = {}
+    moods: dict[int, float] = {}  # per cohort: some cohorts went better than others
+    answered = 0
+    for done, invitation in enumerate(invitations, start=1):
+        if rng.random() < ANSWER_RATE:
+            qs = questions.setdefault(
+                invitation.survey_id, list(invitation.survey.questions.order_by("position", "id"))
+            )
+            cohort_id = invitation.enrolment.cohort_id if invitation.enrolment else 0
+            mood = moods.setdefault(cohort_id, rng.uniform(-0.6, 0.4))
+            # Most answer the day they are invited, the others after the reminder.
+            when = invitation.sent_at + dt.timedelta(
+                days=rng.choice((0, 0, 0, 1, 1, 2, 4, 5)), hours=rng.randint(0, 8), minutes=rng.randrange(60)
+            )
+            when = min(when, now - dt.timedelta(minutes=5))
+            closes = invitation.closes_at
+            Invitation.objects.filter(pk=invitation.pk).update(closes_at=None)
+            invitation.closes_at = None
+            language = invitation.respondent.language or "fr"
+            response = services_answers.answer_submit(
+                actor=actor, invitation=invitation, answers=_answers(invitation, qs, rng, mood), language=language
+            )
+            Invitation.objects.filter(pk=invitation.pk).update(closes_at=closes, answered_at=when)
+            submitted = (
+                when.replace(hour=12, minute=0, second=0, microsecond=0) if invitation.survey.anonymous else when
+            )
+            Response.objects.filter(pk=response.pk).update(submitted_at=submitted)
+            answered += 1
+        if progress is not None and done % 20 == 0:
+            progress(done, len(invitations), "answers")
+    if progress is not None:
+        progress(len(invitations), len(invitations), "answers")
+    return answered, len(invitations)
+
+
+def demo_surveys_create(
+    *, seed: int = DEFAULT_SEED, size: str = "standard", progress: Progress | None = None
+) -> dict[str, int]:
+    """Templates, dispatch rules, a year of invitations and reminders, and answers; returns
+    counts. Nothing without cohorts; a second run adds no rule and answers nothing twice."""
+    rng = random.Random(f"{seed}-surveys")
+    actor = acting_dlm(None)
+    if not Cohort.objects.exists():
+        return {"templates": 0}
+    now = timezone.now()
+    with transaction.atomic(), _no_mail():
+        templates = len(services.templates_ensure(actor=actor))
+        rules, anonymous = _rules(actor, rng)
+    # The dispatcher, replayed week by week over the year (the worker's periodic job).
+    first = now - dt.timedelta(days=365)
+    moments = [first + dt.timedelta(days=7 * i) for i in range(53) if first + dt.timedelta(days=7 * i) < now]
+    reminded = 0
+    with transaction.atomic(), _no_mail():
+        for index, moment in enumerate([*moments, now]):
+            result = dispatch.dispatch_due(now=moment)
+            reminded += result.reminded
+            if progress is not None:
+                progress(index, len(moments) + 1, "dispatch")
+    with transaction.atomic(), _no_mail():
+        answered, invited = _answer_all("pilotage demo", rng, now, progress)
+    return {
+        "templates": templates,
+        "dispatch rules": rules,
+        "anonymous surveys": anonymous,
+        "invitations": invited,
+        "answers": answered,
+        "reminders": reminded,
+    }

@@ -79,4 +79,6 @@ class Command(BaseCommand):
         if not no_learning:
             # The LRS (a higher layer) adds the learning activity: called by name, never imported here.
             call_command("demo-learning", seed=seed, size=size, stdout=self.stdout, stderr=self.stderr)
+            # Then cohorts, attendance, progress and evaluations (delivery and surveys).
+            call_command("demo-delivery", seed=seed, size=size, stdout=self.stdout, stderr=self.stderr)
         print_logins(self)

@@ -142,6 +142,7 @@ class Command(BaseCommand):
             # activity in the LRS): called by name, never imported here.
             call_command("demo-portfolio", stdout=self.stdout, stderr=self.stderr)
             call_command("demo-learning", size=demo_size, stdout=self.stdout, stderr=self.stderr)
+            call_command("demo-delivery", size=demo_size, stdout=self.stdout, stderr=self.stderr)
         url = f"http://{server_address(host, port)}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Pilotage: {url}"))

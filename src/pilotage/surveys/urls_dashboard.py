@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from pilotage.surveys import views_dashboard as views
 
 app_name = "dashboards"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard_index, name="index"),
+    path("programmes/<int:pk>/", views.programme_dashboard, name="programme"),
+    path("programmes/<int:pk>/learners/", views.programme_learners, name="programme_learners"),
+]

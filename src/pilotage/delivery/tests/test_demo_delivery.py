@@ -1,0 +1,99 @@
+"""`pilotage demo-delivery --size small`: the demo runs its programmes — cohorts, sessions,
+enrolments, attendance, progress from the statements, reminders and evaluations."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from pilotage.delivery import demo
+from pilotage.delivery.models import (
+    Attendance,
+    Cohort,
+    Enrolment,
+    ReminderRule,
+    ReminderSend,
+    Session,
+    StepProgress,
+)
+from pilotage.lrs.models import Statement
+from pilotage.people import demo as people_demo
+from pilotage.people.models import Role, User
+from pilotage.surveys.models import Answer, DispatchRule, Invitation, Response, Survey
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_company() -> None:
+    people_demo.demo_company_create(actor="test", size="small")
+    call_command("demo-portfolio", stdout=StringIO())
+
+
+def test_the_small_demo_runs_the_programmes(demo_company: None) -> None:
+    out = StringIO()
+    call_command("demo-delivery", size="small", no_progress=True, stdout=out)
+    text = out.getvalue()
+    assert "delivery:" in text and "evaluations:" in text
+
+    # Cohorts past, current and upcoming, with sessions of both kinds in French cities.
+    assert set(Cohort.objects.values_list("status", flat=True)) >= {"closed", "running", "open"}
+    assert Session.objects.filter(kind="in_person").exclude(address="").exists()
+    assert Session.objects.filter(kind="virtual").exclude(virtual_link="").exists()
+    cancelled = Session.objects.get(status="cancelled", cancel_reason__startswith="Formatrice")
+    assert cancelled.changes.filter(to_status="cancelled").exists()
+    # One cohort full, with a waitlist.
+    assert Enrolment.objects.filter(status="waitlisted").count() >= 3
+    assert Session.objects.filter(status="full").exists()
+    # Facilitators: the persona and the ones the demo added, on the sessions.
+    facilitators = User.objects.filter(role_assignments__role=Role.FACILITATOR).distinct()
+    assert facilitators.count() >= 3
+    assert Session.objects.filter(facilitators__email="facilitator@formation-conseil.example").exists()
+
+    # Enrolments from audiences and requests; attendance of past sessions as statements.
+    sources = set(Enrolment.objects.values_list("source", flat=True))
+    assert {"audience", "request"} <= sources
+    assert Enrolment.objects.count() >= 60
+    assert Attendance.objects.filter(status="present").count() >= 20
+    assert Attendance.objects.exclude(status__in=["present", "late"]).exists()
+    assert Statement.objects.filter(verb__iri="http://adlnet.gov/expapi/verbs/attended").exists()
+    assert Session.objects.filter(status="held").count() >= 5
+
+    # The projection filled progress from the statements' registrations.
+    assert Enrolment.objects.filter(status="completed").count() >= 10
+    assert Enrolment.objects.filter(status="active", progress_percent__gt=0).exists()
+    assert StepProgress.objects.filter(status="completed").count() >= 50
+    learner = User.objects.get(email="learner@orvalis.example")
+    assert Enrolment.objects.filter(employee=learner.employee_id).count() >= 2
+
+    # Reminders: rules per running programme, a few already sent.
+    assert ReminderRule.objects.count() >= 6
+    assert ReminderSend.objects.exists()
+
+    # Evaluations: templates, rules, invitations and answers (anonymous for one programme).
+    assert Survey.objects.filter(is_template=True).count() >= 3
+    assert DispatchRule.objects.count() >= 3
+    assert Invitation.objects.count() > Invitation.objects.filter(answered_at__isnull=False).count() > 10
+    assert Response.objects.count() >= 10
+    assert Answer.objects.filter(number__isnull=False).exists()
+    assert Answer.objects.exclude(text="").exists()
+    assert Survey.objects.filter(anonymous=True, is_template=False).exists()
+
+    # Run twice: nothing added.
+    counts = (Cohort.objects.count(), Enrolment.objects.count(), Response.objects.count())
+    call_command("demo-delivery", size="small", no_progress=True, stdout=StringIO())
+    assert (Cohort.objects.count(), Enrolment.objects.count(), Response.objects.count()) == counts
+
+
+def test_the_delivery_demo_needs_the_programmes() -> None:
+    people_demo.demo_company_create(actor="test", size="small")
+    with pytest.raises(CommandError, match="demo-portfolio"):
+        call_command("demo-delivery", size="small", no_progress=True, stdout=StringIO())
+
+
+def test_the_same_seed_tells_the_same_story(demo_company: None) -> None:
+    plans = demo.programmes_in_delivery()
+    assert plans and all(p.status in ("running", "closed", "deployment") for p in plans)

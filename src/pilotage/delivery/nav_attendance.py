@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+from pilotage.core import navigation
+from pilotage.delivery import permissions
+
 
 def register() -> None:
-    pass
+    # A facilitator's first stop (on a phone, before a session): their sessions.
+    navigation.register(
+        "delivery.facilitate",
+        _("My sessions"),
+        "delivery:facilitator_home",
+        order=41,
+        visible=permissions.is_facilitator,
+        group="delivery",
+    )

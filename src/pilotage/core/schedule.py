@@ -9,12 +9,23 @@ An app registers in its ``AppConfig.ready``::
 ``fn`` takes no argument and must be idempotent (it may run twice, on two workers, or late):
 each job keeps its own "already done" keys. The runner (``run_due``) is called by
 ``pilotage tick`` (cron) and by the loop ``pilotage run`` starts beside the worker.
+
+Last runs are remembered in the database, one ``core.Job`` row per periodic job (kind
+``schedule:<name>``; ``started_at`` = the last claim). A run is claimed by an atomic
+conditional update (``started_at`` older than the interval → now): of two ticks at the same
+moment, on two machines, one runs the job (decision 0033). A job that raises is logged and
+recorded as failed on its row; the other jobs still run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,3 +44,75 @@ def register(name: str, fn: Callable[[], object], *, every_minutes: int = 15) ->
 
 def jobs() -> list[Periodic]:
     return sorted(_JOBS.values(), key=lambda job: job.name)
+
+
+def _row(job: Periodic) -> Any:
+    from pilotage.core.models import Job
+
+    row = Job.objects.filter(kind=f"schedule:{job.name}").order_by("id").first()
+    if row is None:
+        # Never run: a claim far in the past, so the first tick runs it.
+        row = Job.objects.create(
+            kind=f"schedule:{job.name}",
+            label=job.name[:200],
+            status=Job.Status.SUCCEEDED,
+            started_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+        )
+    return row
+
+
+def claim(job: Periodic, *, now: dt.datetime | None = None, force: bool = False) -> bool:
+    """Take the run of ``job`` if it is due (or ``force``): one conditional UPDATE, so two
+    processes never both win the same period."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from pilotage.core.models import Job
+
+    now = now or timezone.now()
+    row = _row(job)
+    due = Q(started_at__isnull=True) | Q(started_at__lte=now - dt.timedelta(minutes=job.every_minutes))
+    qs = Job.objects.filter(pk=row.pk)
+    if not force:
+        qs = qs.filter(due)
+    return bool(qs.update(started_at=now, status=Job.Status.RUNNING, message=""))
+
+
+def run_due(
+    *,
+    now: dt.datetime | None = None,
+    force: bool = False,
+    only: set[str] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, str]:
+    """Run every registered job that is due; returns ``{name: "ran" | "not due" | "failed"}``."""
+    from django.utils import timezone
+
+    from pilotage.core.models import Job
+
+    todo = [job for job in jobs() if only is None or job.name in only]
+    out: dict[str, str] = {}
+    for i, job in enumerate(todo):
+        if progress:
+            progress(i, len(todo), job.name)
+        if not claim(job, now=now, force=force):
+            out[job.name] = "not due"
+            continue
+        try:
+            result = job.fn()
+        except Exception as exc:  # one failing job must not stop the others
+            logger.exception("Periodic job %s failed", job.name)
+            Job.objects.filter(kind=f"schedule:{job.name}").update(
+                status=Job.Status.FAILED, finished_at=timezone.now(), message=str(exc)[:500]
+            )
+            out[job.name] = "failed"
+            continue
+        Job.objects.filter(kind=f"schedule:{job.name}").update(
+            status=Job.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            result=result if isinstance(result, dict) else {"result": str(result)[:200]},
+        )
+        out[job.name] = "ran"
+    if progress:
+        progress(len(todo), len(todo), "")
+    return out

@@ -19,3 +19,7 @@ class DeliveryConfig(AppConfig):
         nav_portal.register()
         # The LRS projection (delivery.progress) is registered by the progress part:
         from pilotage.delivery import progress  # noqa: F401
+        # Periodic reminders (core.schedule), by the progress part:
+        from pilotage.delivery import reminders
+
+        reminders.register()

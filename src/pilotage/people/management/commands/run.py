@@ -36,7 +36,7 @@ def server_address(host: str, port: int) -> str:
 
 
 def child_commands(*, host: str, port: int, python: str | None = None) -> dict[str, list[str]]:
-    """The two processes ``run`` starts: the web server and the task worker.
+    """The processes ``run`` starts: the web server, the task worker and the periodic-job loop.
 
     They inherit the environment, so DATABASE_URL and every other setting apply to both.
     """
@@ -44,6 +44,8 @@ def child_commands(*, host: str, port: int, python: str | None = None) -> dict[s
     return {
         "web": [*base, "runserver", server_address(host, port), "--noreload"],
         "worker": [*base, "worker", "--no-startup-delay"],
+        # The periodic jobs (reminders, survey dispatch): `pilotage tick` every minute.
+        "tick": [*base, "tick", "--loop", "--no-progress"],
     }
 
 

@@ -7,8 +7,15 @@ class SurveysConfig(AppConfig):
     verbose_name = "Surveys"
 
     def ready(self) -> None:
-        from pilotage.surveys import nav_answers, nav_builder, nav_dashboard
+        from pilotage.core import schedule
+        from pilotage.delivery import portal
+        from pilotage.surveys import dispatch, nav_answers, nav_builder, nav_dashboard
+        from pilotage.surveys.views_answers import pending_evaluations_panel
 
         nav_builder.register()
         nav_answers.register()
         nav_dashboard.register()
+        # Invitations and reminders (surveys/dispatch.py), idempotent: see decision 0037.
+        schedule.register("surveys.dispatch", dispatch.run_scheduled, every_minutes=15)
+        # "Evaluations to answer" on the learner portal's home.
+        portal.register_panel("surveys.pending", pending_evaluations_panel, order=40)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+from pilotage.core import navigation
+from pilotage.surveys import permissions
+
 
 def register() -> None:
-    pass
+    navigation.register(
+        "surveys", _("Surveys"), "surveys:survey_list", order=46, visible=permissions.can_build, group="delivery"
+    )

@@ -1,0 +1,167 @@
+"""Scoped reads of surveys (``for_user`` pattern): 403 when the role may not, 404 out of scope.
+
+- the builder (surveys, questions, dispatch rules): the DLM and the L&D team;
+- results: the team all; an internal client the surveys of the programmes they sponsor; a
+  facilitator the surveys of the programmes they run cohorts or sessions of, and within them
+  only the responses about their own cohorts and sessions;
+- invitations: their respondent only (anyone else's: 404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from pilotage.delivery.models import Cohort, Session
+from pilotage.people.models import Role
+from pilotage.people.permissions import has_role, is_staff_member
+from pilotage.programmes.models import Programme
+from pilotage.surveys import permissions
+from pilotage.surveys.models import DispatchRule, Invitation, Question, Response, Survey
+
+# --- the builder ------------------------------------------------------------------------------
+
+
+def survey_list(*, user: Any) -> QuerySet[Survey]:
+    """Every survey (templates first), for the team."""
+    if not permissions.can_build(user):
+        raise PermissionDenied
+    return Survey.objects.select_related("programme").annotate(
+        question_count=Count("questions", distinct=True), response_count=Count("responses", distinct=True)
+    )
+
+
+def survey_for_build(*, user: Any, pk: int) -> Survey:
+    if not permissions.can_build(user):
+        raise PermissionDenied
+    obj = Survey.objects.select_related("programme").filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def question_for_build(*, user: Any, pk: int) -> Question:
+    if not permissions.can_build(user):
+        raise PermissionDenied
+    obj = Question.objects.select_related("survey", "survey__programme").filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def survey_questions(*, survey: Survey) -> QuerySet[Question]:
+    return survey.questions.order_by("position", "id")
+
+
+def programme_for_rules(*, user: Any, pk: int) -> Programme:
+    """A programme whose surveys and dispatch rules the user manages."""
+    if not permissions.can_build(user):
+        raise PermissionDenied
+    obj = Programme.objects.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def rule_list(*, programme: Programme) -> QuerySet[DispatchRule]:
+    return DispatchRule.objects.filter(programme=programme).select_related("survey")
+
+
+def rule_for_build(*, user: Any, pk: int) -> DispatchRule:
+    if not permissions.can_build(user):
+        raise PermissionDenied
+    obj = DispatchRule.objects.select_related("programme", "survey").filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+def _facilitated_programme_q(user: Any, prefix: str = "") -> Q:
+    cohorts = Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user)).values("path__programme_id")
+    return Q(**{f"{prefix}programme_id__in": cohorts})
+
+
+def results_survey_list(*, user: Any) -> QuerySet[Survey]:
+    """Programme surveys whose results the user may read."""
+    if not permissions.can_see_results(user):
+        raise PermissionDenied
+    qs = Survey.objects.filter(is_template=False, programme__isnull=False).select_related("programme")
+    if is_staff_member(user):
+        return qs
+    q = Q(pk__in=[])
+    if has_role(user, Role.CLIENT):
+        q |= Q(programme__sponsor_id=user.pk)
+    if has_role(user, Role.FACILITATOR):
+        q |= _facilitated_programme_q(user)
+    return qs.filter(q)
+
+
+def results_survey_get(*, user: Any, pk: int) -> Survey:
+    obj = results_survey_list(user=user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def results_responses(*, user: Any, survey: Survey) -> QuerySet[Response]:
+    """The responses of ``survey`` the user may count: a facilitator (who is not also the
+    programme's sponsor) only those about their own cohorts and sessions."""
+    qs = Response.objects.filter(survey=survey)
+    if is_staff_member(user):
+        return qs
+    if has_role(user, Role.CLIENT) and survey.programme is not None and survey.programme.sponsor_id == user.pk:
+        return qs
+    if has_role(user, Role.FACILITATOR):
+        mine_cohorts = Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user)).values("pk")
+        mine_sessions = Session.objects.filter(Q(facilitators=user) | Q(cohort__facilitators=user)).values("pk")
+        return qs.filter(
+            Q(cohort_id__in=mine_cohorts) | Q(session_id__in=mine_sessions) | Q(facilitators=user)
+        ).distinct()
+    return qs.none()
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+def my_invitations(*, user: Any, open_only: bool = True) -> QuerySet[Invitation]:
+    """The user's own invitations (as learner or manager): by default those still to answer."""
+    if not permissions.can_answer(user):
+        raise PermissionDenied
+    qs = Invitation.objects.filter(respondent_id=user.employee_id).select_related(
+        "survey", "enrolment", "enrolment__cohort", "session", "enrolment__employee"
+    )
+    if open_only:
+        now = timezone.now()
+        qs = qs.filter(answered_at__isnull=True, survey__status=Survey.Status.PUBLISHED).filter(
+            Q(closes_at__isnull=True) | Q(closes_at__gt=now)
+        )
+    return qs
+
+
+def invitation_for_answer(*, user: Any, token: Any) -> Invitation:
+    """The user's own invitation by its token; anyone else's, or a bad token, is 404."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "employee_id", None):
+        raise Http404
+    obj = (
+        Invitation.objects.select_related(
+            "survey",
+            "survey__programme",
+            "enrolment",
+            "enrolment__cohort",
+            "enrolment__employee",
+            "session",
+            "respondent",
+        )
+        .filter(token=token, respondent_id=user.employee_id)
+        .first()
+    )
+    if obj is None:
+        raise Http404
+    return obj

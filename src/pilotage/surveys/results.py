@@ -1,0 +1,230 @@
+"""Results of a survey: per question (distributions, averages, NPS, choices, comments) and per
+cut (programme, cohort, session, facilitator, org unit) with the headline figures.
+
+Anonymity (decision 0027): for an anonymous survey, any group of fewer than
+``ANONYMITY_THRESHOLD`` responses shows no figure, only the reason; comments of an anonymous
+survey are listed in alphabetical order, never by date.
+
+Figures: a Likert or rating average is on its own scale; "satisfaction" is the average of the
+questions measuring satisfaction brought to /5; NPS = % promoters (9–10) − % detractors (0–6);
+the application rate (L3) is the share of answers of 4 or 5 to the Likert questions measuring
+application.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from pilotage.delivery.models import Cohort, Session
+from pilotage.people.models import OrgUnit, User
+from pilotage.surveys import display
+from pilotage.surveys.models import ANONYMITY_THRESHOLD, Answer, Question, Response, Survey
+
+DIMENSIONS = ("cohort", "session", "facilitator", "org_unit")
+
+
+def hidden_reason(count: int) -> str:
+    return _(
+        "Not shown: %(count)s response(s), fewer than %(min)s. The survey is anonymous, and so small a group "
+        "could identify who answered."
+    ) % {"count": count, "min": ANONYMITY_THRESHOLD}
+
+
+def is_hidden(survey: Survey, count: int) -> bool:
+    return survey.anonymous and count < ANONYMITY_THRESHOLD
+
+
+def nps_of(values: Iterable[float]) -> int | None:
+    values = list(values)
+    if not values:
+        return None
+    promoters = sum(1 for v in values if v >= 9)
+    detractors = sum(1 for v in values if v <= 6)
+    return round(100 * (promoters - detractors) / len(values))
+
+
+def _on_five(question: Question, value: float) -> float:
+    if question.kind == Question.Kind.RATING and question.scale_max:
+        return value * 5 / question.scale_max
+    if question.kind == Question.Kind.NPS:
+        return value / 2
+    return value
+
+
+@dataclass
+class Headline:
+    """The figures of one group of responses (all of them, or one cut)."""
+
+    count: int = 0
+    hidden: bool = False
+    reason: str = ""
+    satisfaction: float | None = None  # /5
+    nps: int | None = None
+    application_rate: int | None = None  # %
+
+
+@dataclass
+class _Acc:
+    sat: list[float] = field(default_factory=list)
+    nps: list[float] = field(default_factory=list)
+    app_yes: int = 0
+    app_all: int = 0
+
+
+def _headline(survey: Survey, count: int, acc: _Acc) -> Headline:
+    if is_hidden(survey, count):
+        return Headline(count=count, hidden=True, reason=hidden_reason(count))
+    return Headline(
+        count=count,
+        satisfaction=round(sum(acc.sat) / len(acc.sat), 2) if acc.sat else None,
+        nps=nps_of(acc.nps),
+        application_rate=round(100 * acc.app_yes / acc.app_all) if acc.app_all else None,
+    )
+
+
+def _accumulate(acc: _Acc, question: Question, value: float) -> None:
+    if question.measure == Question.Measure.SATISFACTION:
+        acc.sat.append(_on_five(question, value))
+    if question.measure == Question.Measure.APPLICATION:
+        acc.app_all += 1
+        if _on_five(question, value) >= 4:
+            acc.app_yes += 1
+    if question.kind == Question.Kind.NPS:
+        acc.nps.append(value)
+
+
+def survey_results(*, survey: Survey, responses: QuerySet[Response], language: str = "fr") -> dict[str, Any]:
+    """Every question's figures over ``responses`` (already scoped and filtered)."""
+    response_ids = list(responses.values_list("pk", flat=True))
+    count = len(response_ids)
+    questions = list(survey.questions.order_by("position", "id"))
+    if is_hidden(survey, count):
+        return {"count": count, "hidden": True, "reason": hidden_reason(count), "questions": [], "headline": None}
+    rows = Answer.objects.filter(response_id__in=response_ids).values_list("question_id", "number", "choices", "text")
+    numbers: dict[int, list[float]] = defaultdict(list)
+    choices: dict[int, Counter[str]] = defaultdict(Counter)
+    texts: dict[int, list[str]] = defaultdict(list)
+    for qid, number, chosen, text in rows.iterator(chunk_size=5000):
+        if number is not None:
+            numbers[qid].append(number)
+        for value in chosen or []:
+            choices[qid][value] += 1
+        if text:
+            texts[qid].append(text)
+    acc = _Acc()
+    out = []
+    for n, question in enumerate(questions, start=1):
+        view = display.question_view(question, language, n)
+        item: dict[str, Any] = {"view": view, "question": question, "kind": question.kind}
+        values = numbers.get(question.pk, [])
+        for value in values:
+            _accumulate(acc, question, value)
+        if view["is_scale"]:
+            dist = Counter(int(v) for v in values)
+            total = len(values)
+            item["answered"] = total
+            item["average"] = round(sum(values) / total, 2) if total else None
+            item["distribution"] = [
+                {
+                    "value": opt["value"],
+                    "label": opt["label"],
+                    "count": dist.get(int(opt["value"]), 0),
+                    "percent": round(100 * dist.get(int(opt["value"]), 0) / total) if total else 0,
+                }
+                for opt in view["options"]
+            ]
+            if question.kind == Question.Kind.NPS:
+                item["nps"] = nps_of(values)
+                item["promoters"] = round(100 * sum(1 for v in values if v >= 9) / total) if total else None
+                item["detractors"] = round(100 * sum(1 for v in values if v <= 6) / total) if total else None
+        elif question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+            counter = choices.get(question.pk, Counter())
+            answered = Answer.objects.filter(response_id__in=response_ids, question=question).count() if counter else 0
+            item["answered"] = answered
+            item["distribution"] = [
+                {
+                    "value": opt["value"],
+                    "label": opt["label"],
+                    "count": counter.get(opt["value"], 0),
+                    "percent": round(100 * counter.get(opt["value"], 0) / answered) if answered else 0,
+                }
+                for opt in view["options"]
+            ]
+        else:
+            comments = texts.get(question.pk, [])
+            item["answered"] = len(comments)
+            item["comments"] = sorted(comments, key=str.lower) if survey.anonymous else comments
+        out.append(item)
+    return {"count": count, "hidden": False, "reason": "", "questions": out, "headline": _headline(survey, count, acc)}
+
+
+def _group_labels(dimension: str, keys: set[int]) -> dict[int, str]:
+    if dimension == "cohort":
+        return {c.pk: f"{c.code} {c.title}" for c in Cohort.objects.filter(pk__in=keys)}
+    if dimension == "session":
+        return {s.pk: f"{s.title} ({s.starts_at:%Y-%m-%d})" for s in Session.objects.filter(pk__in=keys)}
+    if dimension == "org_unit":
+        return {u.pk: u.name for u in OrgUnit.objects.filter(pk__in=keys)}
+    return {u.pk: u.get_full_name() for u in User.objects.filter(pk__in=keys)}
+
+
+def results_by(*, survey: Survey, responses: QuerySet[Response], dimension: str) -> list[dict[str, Any]]:
+    """One row per cohort, session, facilitator or org unit: its headline figures (hidden under
+    the anonymity threshold). A response with two facilitators counts for each."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(dimension)
+    response_ids = list(responses.values_list("pk", flat=True))
+    groups: dict[int, set[int]] = defaultdict(set)
+    if dimension == "facilitator":
+        through = Response.facilitators.through.objects.filter(response_id__in=response_ids)
+        for rid, uid in through.values_list("response_id", "user_id"):
+            groups[uid].add(rid)
+    else:
+        for rid, key in Response.objects.filter(pk__in=response_ids).values_list("pk", f"{dimension}_id"):
+            if key is not None:
+                groups[key].add(rid)
+    if not groups:
+        return []
+    questions = {q.pk: q for q in survey.questions.all()}
+    numbers = Answer.objects.filter(response_id__in=response_ids, number__isnull=False).values_list(
+        "response_id", "question_id", "number"
+    )
+    by_response: dict[int, list[tuple[Question, float]]] = defaultdict(list)
+    for rid, qid, number in numbers.iterator(chunk_size=5000):
+        if qid in questions and number is not None:
+            by_response[rid].append((questions[qid], number))
+    labels = _group_labels(dimension, set(groups))
+    rows = []
+    for key, rids in groups.items():
+        acc = _Acc()
+        for rid in rids:
+            for question, value in by_response.get(rid, []):
+                _accumulate(acc, question, value)
+        rows.append({"key": key, "label": labels.get(key, str(key)), "headline": _headline(survey, len(rids), acc)})
+    return sorted(rows, key=lambda r: str(r["label"]).lower())
+
+
+def headline(*, survey: Survey, responses: QuerySet[Response]) -> Headline:
+    """The figures of all ``responses`` at once."""
+    response_ids = list(responses.values_list("pk", flat=True))
+    questions = {q.pk: q for q in survey.questions.all()}
+    acc = _Acc()
+    numbers = Answer.objects.filter(response_id__in=response_ids, number__isnull=False).values_list(
+        "question_id", "number"
+    )
+    for qid, number in numbers:
+        if number is not None:
+            _accumulate(acc, questions[qid], number)
+    return _headline(survey, len(response_ids), acc)
+
+
+def facilitator_choices(responses: QuerySet[Response]) -> list[tuple[int, str]]:
+    """The facilitators of ``responses``, for a filter."""
+    ids = Response.facilitators.through.objects.filter(response__in=responses).values("user_id")
+    return [(u.pk, u.get_full_name()) for u in User.objects.filter(pk__in=ids).order_by("display_name", "email")]

@@ -151,23 +151,27 @@ def _answers(invitation: Invitation, questions: list[Question], rng: random.Rand
     return out
 
 
-def _answer_all(actor: Any, rng: random.Random, now: dt.datetime, progress: Progress | None) -> tuple[int, int]:
-    """Answer about two invitations in three; returns (answered, invitations)."""
+_questions: dict[int, list[Question]] = {}
+_moods: dict[int, float] = {}  # per cohort: some cohorts went better than others
+
+
+def _answer_all(actor: Any, rng: random.Random, now: dt.datetime, seen: set[int]) -> int:
+    """Answer about two in three of the invitations not seen yet; returns how many."""
     invitations = list(
         Invitation.objects.filter(answered_at__isnull=True)
+        .exclude(pk__in=seen)
         .select_related("respondent", "survey", "session", "enrolment__cohort")
         .order_by("sent_at", "pk")
     )
-    questions: dict[int, list[Question]] = {}
-    moods: dict[int, float] = {}  # per cohort: some cohorts went better than others
     answered = 0
-    for done, invitation in enumerate(invitations, start=1):
+    for invitation in invitations:
+        seen.add(invitation.pk)
         if rng.random() < ANSWER_RATE:
-            qs = questions.setdefault(
+            qs = _questions.setdefault(
                 invitation.survey_id, list(invitation.survey.questions.order_by("position", "id"))
             )
             cohort_id = invitation.enrolment.cohort_id if invitation.enrolment else 0
-            mood = moods.setdefault(cohort_id, rng.uniform(-0.6, 0.4))
+            mood = _moods.setdefault(cohort_id, rng.uniform(-0.6, 0.4))
             # Most answer the day they are invited, the others after the reminder.
             when = invitation.sent_at + dt.timedelta(
                 days=rng.choice((0, 0, 0, 1, 1, 2, 4, 5)), hours=rng.randint(0, 8), minutes=rng.randrange(60)
@@ -186,11 +190,7 @@ def _answer_all(actor: Any, rng: random.Random, now: dt.datetime, progress: Prog
             )
             Response.objects.filter(pk=response.pk).update(submitted_at=submitted)
             answered += 1
-        if progress is not None and done % 20 == 0:
-            progress(done, len(invitations), "answers")
-    if progress is not None:
-        progress(len(invitations), len(invitations), "answers")
-    return answered, len(invitations)
+    return answered
 
 
 def demo_surveys_create(
@@ -209,15 +209,19 @@ def demo_surveys_create(
     # The dispatcher, replayed week by week over the year (the worker's periodic job).
     first = now - dt.timedelta(days=365)
     moments = [first + dt.timedelta(days=7 * i) for i in range(53) if first + dt.timedelta(days=7 * i) < now]
-    reminded = 0
+    reminded = answered = 0
+    seen: set[int] = set()
+    _questions.clear()
+    _moods.clear()
     with transaction.atomic(), _no_mail():
         for index, moment in enumerate([*moments, now]):
-            result = dispatch.dispatch_due(now=moment)
-            reminded += result.reminded
+            # Invitations go out, most are answered within days, the rest get a reminder.
+            dispatch.dispatch_invitations(now=moment)
+            answered += _answer_all("pilotage demo", rng, now, seen)
+            reminded += dispatch.send_reminders(now=min(moment + dt.timedelta(days=6), now))
             if progress is not None:
-                progress(index, len(moments) + 1, "dispatch")
-    with transaction.atomic(), _no_mail():
-        answered, invited = _answer_all("pilotage demo", rng, now, progress)
+                progress(index + 1, len(moments) + 1, "dispatch")
+    invited = Invitation.objects.count()
     return {
         "templates": templates,
         "dispatch rules": rules,

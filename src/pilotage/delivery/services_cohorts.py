@@ -364,6 +364,7 @@ def cohort_create(
     location: str = "",
     virtual_link: str = "",
     status: str = Cohort.Status.OPEN,
+    cancel_reason: str = "",
     facilitators: Iterable[Any] | None = None,
 ) -> Cohort:
     """Create a cohort of ``path`` with a fresh code ``COH-<year>-<nnn>``."""
@@ -377,6 +378,7 @@ def cohort_create(
         "location": location,
         "virtual_link": virtual_link,
         "status": status,
+        "cancel_reason": cancel_reason,
     }
     errors: dict[str, list[str]] = {}
     try:

@@ -480,7 +480,13 @@ def bulk_preview(*, cohort: Cohort, audience: Audience, user: Any = None) -> Bul
 
 @transaction.atomic
 def enrol_audience(
-    *, actor: Any, cohort: Cohort, audience: Audience, due_on: dt.date | None = None, expected: int | None = None
+    *,
+    actor: Any,
+    cohort: Cohort,
+    audience: Audience,
+    due_on: dt.date | None = None,
+    expected: int | None = None,
+    request: TrainingRequest | None = None,
 ) -> list[Enrolment]:
     """Enrol every member of ``audience`` without a conflict. ``expected`` is the count the person
     confirmed on the preview: when the audience changed since, nothing is done and they see why."""
@@ -499,7 +505,18 @@ def enrol_audience(
             }
         )
     note = _("From audience “%(name)s”") % {"name": audience.name}
+    source = Enrolment.Source.REQUEST if request is not None else Enrolment.Source.AUDIENCE
+    if request is not None:
+        note = _("From request %(ref)s (audience “%(name)s”)") % {"ref": request.reference, "name": audience.name}
     return [
-        enrol(actor=actor, cohort=cohort, employee=member, source=Enrolment.Source.AUDIENCE, due_on=due_on, note=note)
+        enrol(
+            actor=actor,
+            cohort=cohort,
+            employee=member,
+            source=source,
+            due_on=due_on,
+            request=request,
+            note=note,
+        )
         for member in preview.to_enrol
     ]

@@ -1,0 +1,312 @@
+"""Cohort and session pages: the cohort list (per programme), a cohort with its sessions,
+enrolments and waitlist, session pages (history, cancel with a reason, restore, calendar file)
+and a programme's delivery settings.
+
+Reading: the L&D team, the facilitators of the cohort/session, the sponsor of the programme
+(``queries.cohort_list`` / ``session_list``). Writing: the L&D team (``*_for_manage``: 403 to
+a reader, 404 out of scope).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pilotage.core.audit import history_for
+from pilotage.core.errors import ValidationFailed
+from pilotage.core.tables import Column, Table
+from pilotage.core.web import Request, add_service_errors
+from pilotage.delivery import ical, permissions, queries, services_cohorts
+from pilotage.delivery.forms_cohorts import (
+    CohortCreateForm,
+    CohortForm,
+    DeliverySettingsForm,
+    ReasonForm,
+    SessionForm,
+)
+from pilotage.delivery.models import Cohort, Enrolment, Session
+from pilotage.delivery.services_enrolments import settings_for
+from pilotage.programmes import queries as programme_queries
+
+STATUS_TONES = {
+    "planned": "neutral",
+    "open": "ok",
+    "running": "neutral",
+    "closed": "neutral",
+    "cancelled": "bad",
+    "scheduled": "neutral",
+    "full": "warn",
+    "held": "ok",
+    "pending": "warn",
+    "waitlisted": "warn",
+    "active": "ok",
+    "completed": "ok",
+    "declined": "bad",
+    "unenrolled": "neutral",
+    "transferred": "neutral",
+}
+
+
+def toned(items: Any) -> Any:
+    """Give each object a ``tone`` for its status badge."""
+    for item in items:
+        setattr(item, "tone", STATUS_TONES.get(item.status, "neutral"))  # noqa: B010
+    return items
+
+
+def cohort_url(cohort: Cohort) -> str:
+    return reverse("delivery:cohort_detail", args=[cohort.pk])
+
+
+def session_url(session: Session) -> str:
+    return reverse("delivery:session_detail", args=[session.pk])
+
+
+# --- cohorts --------------------------------------------------------------------------------------------
+
+
+@login_required
+def cohort_list(request: Request) -> HttpResponse:
+    user = request.user
+    qs = queries.cohort_list(user=user)
+    programme = None
+    programme_pk = request.GET.get("programme", "")
+    if programme_pk.isdigit():
+        programme = programme_queries.programme_list(user=user).filter(pk=int(programme_pk)).first()
+        qs = qs.filter(path__programme_id=int(programme_pk))
+    status = request.GET.get("status", "")
+    if status in Cohort.Status.values:
+        qs = qs.filter(status=status)
+    table = Table(
+        request,
+        qs,
+        [
+            Column("code", gettext_lazy("Code"), lambda c: c.code, "code", url=cohort_url),
+            Column("title", gettext_lazy("Title"), lambda c: c.title, "title"),
+            Column("programme", gettext_lazy("Programme"), lambda c: c.path.programme.code, "path__programme__code"),
+            Column("starts_on", gettext_lazy("Start"), lambda c: c.starts_on, "starts_on"),
+            Column("ends_on", gettext_lazy("End"), lambda c: c.ends_on, "ends_on"),
+            Column("status", gettext_lazy("Status"), lambda c: c.get_status_display(), "status"),
+        ],
+        dom_id="cohort-table",
+        caption=gettext_lazy("Cohorts"),
+        empty_text=gettext_lazy("No cohort yet."),
+        default_sort="-starts_on",
+    )
+    context = {
+        "table": table,
+        "programme": programme,
+        "status": status,
+        "statuses": Cohort.Status.choices,
+        "can_manage": permissions.can_manage_delivery(user),
+    }
+    if request.htmx:
+        return render(request, "delivery/cohorts/cohort_list.html#results", context)
+    return render(request, "delivery/cohorts/cohort_list.html", context)
+
+
+def _cohort_values(data: dict[str, Any]) -> dict[str, Any]:
+    values = dict(data)
+    values.pop("path", None)
+    return values
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cohort_create(request: Request) -> HttpResponse:
+    if not permissions.can_manage_delivery(request.user):
+        raise PermissionDenied
+    paths = programme_queries.path_list(user=request.user).order_by("programme__code", "title")
+    initial: dict[str, Any] = {}
+    if request.GET.get("path", "").isdigit():
+        initial["path"] = int(request.GET["path"])
+    elif request.GET.get("programme", "").isdigit():
+        paths = paths.filter(programme_id=int(request.GET["programme"]))
+    form = CohortCreateForm(request.POST or None, initial=initial, paths=paths)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cohort = services_cohorts.cohort_create(actor=request.user, path=data["path"], **_cohort_values(data))
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Cohort %(code)s created: now schedule its sessions.") % {"code": cohort.code})
+            return redirect(cohort_url(cohort))
+    return render(request, "delivery/cohorts/cohort_form.html", {"form": form, "cohort": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cohort_edit(request: Request, pk: int) -> HttpResponse:
+    cohort = queries.cohort_for_manage(user=request.user, pk=pk)
+    form = CohortForm(request.POST or None, initial=CohortForm.initial_for(cohort))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_cohorts.cohort_update(actor=request.user, cohort=cohort, **form.cleaned_data)
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Cohort saved."))
+            return redirect(cohort_url(cohort))
+    return render(request, "delivery/cohorts/cohort_form.html", {"form": form, "cohort": cohort})
+
+
+@login_required
+def cohort_detail(request: Request, pk: int) -> HttpResponse:
+    user = request.user
+    cohort = queries.cohort_get(user=user, pk=pk)
+    enrolments = toned(
+        list(Enrolment.objects.filter(cohort=cohort).select_related("employee").order_by("employee__last_name", "id"))
+    )
+    toned([cohort])
+    seated = [e for e in enrolments if e.status in Enrolment.SEATED]
+    waitlist = sorted(
+        (e for e in enrolments if e.status == Enrolment.Status.WAITLISTED),
+        key=lambda e: (e.waitlisted_at or e.created_at, e.pk),
+    )
+    pending = [e for e in enrolments if e.status == Enrolment.Status.PENDING]
+    history = [e for e in enrolments if e.status not in Enrolment.LIVE]
+    limit = services_cohorts.seat_limit(cohort)
+    context = {
+        "cohort": cohort,
+        "programme": cohort.path.programme,
+        "sessions": toned(list(cohort.sessions.all())),
+        "seated": seated,
+        "waitlist": waitlist,
+        "pending": pending,
+        "former": history,
+        "seat_limit": limit,
+        "free": None if limit is None else max(0, limit - len(seated)),
+        "facilitators": list(cohort.facilitators.all()),
+        "can_manage": permissions.can_manage_delivery(user),
+        "tones": STATUS_TONES,
+        "history": history_for(cohort, limit=20) if permissions.can_manage_delivery(user) else [],
+    }
+    return render(request, "delivery/cohorts/cohort_detail.html", context)
+
+
+# --- sessions -------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_create(request: Request, pk: int) -> HttpResponse:
+    cohort = queries.cohort_for_manage(user=request.user, pk=pk)
+    form = SessionForm(request.POST or None, cohort=cohort)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services_cohorts.session_create(actor=request.user, cohort=cohort, **form.cleaned_data)
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Session scheduled; the learners and facilitators are invited."))
+            return redirect(session_url(session))
+    return render(request, "delivery/cohorts/session_form.html", {"form": form, "cohort": cohort, "session": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request: Request, pk: int) -> HttpResponse:
+    session = queries.session_for_manage(user=request.user, pk=pk)
+    form = SessionForm(request.POST or None, cohort=session.cohort, initial=SessionForm.initial_for(session))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_cohorts.session_update(actor=request.user, session=session, **form.cleaned_data)
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Session saved."))
+            return redirect(session_url(session))
+    context = {"form": form, "cohort": session.cohort, "session": session}
+    return render(request, "delivery/cohorts/session_form.html", context)
+
+
+@login_required
+def session_detail(request: Request, pk: int) -> HttpResponse:
+    user = request.user
+    session = queries.session_get(user=user, pk=pk)
+    can_manage = permissions.can_manage_delivery(user)
+    toned([session])
+    context = {
+        "session": session,
+        "cohort": session.cohort,
+        "attendees": list(services_cohorts.session_attendees(session)),
+        "facilitators": list(session.facilitators.all()) or list(session.cohort.facilitators.all()),
+        "changes": list(session.changes.select_related("by")),
+        "location": ical.session_location(session),
+        "can_manage": can_manage,
+        "cancel_form": ReasonForm(),
+        "tones": STATUS_TONES,
+    }
+    return render(request, "delivery/cohorts/session_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_cancel(request: Request, pk: int) -> HttpResponse:
+    session = queries.session_for_manage(user=request.user, pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_cohorts.session_cancel(actor=request.user, session=session, reason=form.cleaned_data["reason"])
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Session cancelled; the attendees' calendars are updated."))
+            return redirect(session_url(session))
+    return render(request, "delivery/cohorts/session_cancel.html", {"form": form, "session": session})
+
+
+@login_required
+@require_POST
+def session_restore(request: Request, pk: int) -> HttpResponse:
+    session = queries.session_for_manage(user=request.user, pk=pk)
+    try:
+        services_cohorts.session_restore(actor=request.user, session=session)
+    except ValidationFailed as exc:
+        messages.error(request, " ".join(str(m) for msgs in exc.errors.values() for m in msgs))
+    else:
+        messages.success(request, _("Session restored; the invitations are sent again."))
+    return redirect(session_url(session))
+
+
+@login_required
+def session_ics(request: Request, pk: int) -> HttpResponse:
+    """The session as an .ics file (add to calendar)."""
+    session = queries.session_get(user=request.user, pk=pk)
+    method = ical.CANCEL if session.status == Session.Status.CANCELLED else ical.PUBLISH
+    response = HttpResponse(ical.session_ics(session, method=method), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ical.ics_filename(session)}"'
+    return response
+
+
+# --- delivery settings ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_settings(request: Request, programme_pk: int) -> HttpResponse:
+    programme = programme_queries.programme_get(user=request.user, pk=programme_pk)
+    if not permissions.can_manage_delivery(request.user):
+        raise PermissionDenied
+    conf = settings_for(programme)
+    form = DeliverySettingsForm(request.POST or None, instance=conf)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_cohorts.delivery_settings_update(actor=request.user, programme=programme, **form.cleaned_data)
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Delivery settings saved."))
+            return redirect(f"{reverse('delivery:cohort_list')}?programme={programme.pk}")
+    context = {"form": form, "programme": programme}
+    return render(request, "delivery/cohorts/settings_form.html", context)

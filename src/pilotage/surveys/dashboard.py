@@ -233,7 +233,7 @@ def _survey_aggregates() -> dict[str, Any]:
         "detractors": Count("pk", filter=nps & Q(number__lte=6)),
         "app_responses": Count("response", filter=app, distinct=True),
         "app_answers": Count("pk", filter=app),
-        "applied": Count("pk", filter=app & GreaterThanOrEqual(_on5(), APPLIED_FROM)),
+        "applied": Count("pk", filter=app & Q(GreaterThanOrEqual(_on5(), APPLIED_FROM))),
     }
 
 
@@ -304,7 +304,7 @@ class SurveyFigures:
 
 
 def _survey(row: Mapping[str, Any]) -> SurveyFigures:
-    values = {key: (row.get(key) or 0) for key in SURVEY_KEYS}
+    values: dict[str, Any] = {key: (row.get(key) or 0) for key in SURVEY_KEYS}
     values["sat_sum"] = float(values["sat_sum"])
     return SurveyFigures(**values)
 
@@ -437,18 +437,19 @@ def programme_dashboard(*, programme: Programme, filters: Filters) -> Dashboard:
             funnel=_funnel(r),
             meta=str(r["cohort__starts_on"]),
         )
-    for r in (
+    survey_rows_by_cohort: Iterable[Mapping[str, Any]] = (
         survey_qs.values(
             "response__cohort_id", "response__cohort__code", "response__cohort__title", "response__cohort__starts_on"
         )
         .annotate(**_survey_aggregates())
         .order_by()
-    ):
-        key = r["response__cohort_id"] or 0
+    )
+    for sr in survey_rows_by_cohort:
+        key = sr["response__cohort_id"] or 0
         if key not in cohorts:
-            label = f"{r['response__cohort__code']} {r['response__cohort__title']}" if key else str(_("No cohort"))
-            cohorts[key] = Row(key=key, label=label, meta=str(r["response__cohort__starts_on"] or ""))
-        cohorts[key].survey = _survey(r)
+            label = f"{sr['response__cohort__code']} {sr['response__cohort__title']}" if key else str(_("No cohort"))
+            cohorts[key] = Row(key=key, label=label, meta=str(sr["response__cohort__starts_on"] or ""))
+        cohorts[key].survey = _survey(sr)
     by_cohort = sorted(cohorts.values(), key=lambda row: (row.key == 0, row.meta, row.label))
 
     # By org unit: grouped by the unit in SQL, summed into branches here.

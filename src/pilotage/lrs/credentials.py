@@ -6,6 +6,7 @@ The secret is shown once, at creation; only its SHA-256 is kept (``http.hash_sec
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -90,6 +91,47 @@ def lrs_client_create(*, actor: Any, name: str, scopes: Iterable[str]) -> tuple[
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit_record(actor=actor, action="lrs_client.create", instance=client, changes={"key": key, "scopes": cleaned})
+    return client, secret
+
+
+# A launch credential (the learner portal launching xAPI content): what the content needs and
+# no more — write statements, read back its own, keep its state — for a few hours.
+LAUNCH_SCOPES = ("statements/write", "statements/read/mine", "state")
+LAUNCH_HOURS = 4
+
+
+@transaction.atomic
+def launch_credential_create(
+    *, actor: Any, name: str, hours: float = LAUNCH_HOURS, scopes: Iterable[str] = LAUNCH_SCOPES
+) -> tuple[LrsClient, str]:
+    """A short-lived client for one launch of xAPI content; returns it and its secret in clear.
+
+    It expires after ``hours`` (the LRS answers 401 after that) and is kept out of the clients
+    list (``lrs_client_list``). Its authority is an Agent account named by its key, like any
+    client's, so the statements the content posts can be told apart by launch.
+    """
+    name = (name or "").strip()[:120] or "launch"
+    if hours <= 0:
+        raise ValidationFailed({"hours": [_("A launch credential must last a positive number of hours.")]})
+    cleaned = _clean_scopes(scopes)
+    key = secrets.token_urlsafe(15)
+    secret = secrets.token_urlsafe(30)
+    expires_at = timezone.now() + dt.timedelta(hours=hours)
+    client = LrsClient.objects.create(
+        name=name,
+        key=key,
+        secret_hash=hash_secret(secret),
+        scopes=cleaned,
+        authority={"objectType": "Agent", "name": name, "account": {"homePage": settings.SITE_URL, "name": key}},
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        expires_at=expires_at,
+    )
+    audit_record(
+        actor=actor,
+        action="lrs_client.launch",
+        instance=client,
+        changes={"key": key, "scopes": cleaned, "expires_at": expires_at.isoformat()},
+    )
     return client, secret
 
 

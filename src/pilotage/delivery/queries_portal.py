@@ -1,0 +1,168 @@
+"""Scoped reads of the learner portal: a learner reads their own enrolments, sessions and
+certificates (anything else is 404); the catalogue lists what they may enrol in; a manager
+reads the enrolments of their team waiting for approval (403 for anyone who manages nobody).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from pilotage.delivery import permissions, services_enrolments
+from pilotage.delivery.models import Cohort, Enrolment, Session, StepProgress
+from pilotage.delivery.queries import my_enrolments, team_q
+from pilotage.programmes.models import Programme
+
+# What My learning lists: what the learner follows, waits for, or finished.
+SHOWN = ("active", "pending", "waitlisted", "completed")
+
+
+def learner_required(user: Any) -> None:
+    if not permissions.has_learner_space(user):
+        raise PermissionDenied
+
+
+def my_learning(*, user: Any) -> QuerySet[Enrolment]:
+    """The learner's live enrolments: active first, then waiting, then completed; by due date."""
+    return my_enrolments(user=user).filter(status__in=SHOWN).order_by("status", "due_on", "cohort__starts_on", "pk")
+
+
+def my_enrolment_get(*, user: Any, pk: int) -> Enrolment:
+    """One of the learner's own enrolments (any status, history included); 404 for anyone else's."""
+    obj = my_enrolments(user=user).select_related("employee").filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def step_progress_by_step(enrolment: Enrolment) -> dict[int, StepProgress]:
+    return {sp.step_id: sp for sp in StepProgress.objects.filter(enrolment=enrolment)}
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+
+def catalogue_cohorts(*, user: Any) -> QuerySet[Cohort]:
+    """Cohorts the learner may enrol in by themselves: open for enrolment, not over, of a
+    programme open to self-enrolment — and, when the programme is restricted to its audiences,
+    only if the learner is in one of them."""
+    learner_required(user)
+    qs = (
+        Cohort.objects.select_related("path", "path__programme", "path__programme__delivery_settings")
+        .filter(
+            status=Cohort.Status.OPEN,
+            ends_on__gte=timezone.localdate(),
+            path__programme__delivery_settings__self_enrolment=True,
+        )
+        .order_by("path__programme__title", "starts_on", "pk")
+    )
+    restricted = Programme.objects.filter(
+        delivery_settings__self_enrolment=True,
+        delivery_settings__audience_only=True,
+        paths__cohorts__in=qs,
+    ).distinct()
+    closed = [p.pk for p in restricted if not services_enrolments.in_audiences(p, [user.employee_id])]
+    return qs.exclude(path__programme_id__in=closed) if closed else qs
+
+
+def catalogue_cohort_get(*, user: Any, pk: int) -> Cohort:
+    obj = catalogue_cohorts(user=user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def seats_taken(cohort_ids: list[int]) -> dict[int, int]:
+    from django.db.models import Count
+
+    rows = (
+        Enrolment.objects.filter(cohort_id__in=cohort_ids, status__in=Enrolment.SEATED)
+        .values("cohort_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["cohort_id"]: r["n"] for r in rows}
+
+
+# --- manager's approvals ------------------------------------------------------------------------
+
+
+def approval_list(*, user: Any) -> QuerySet[Enrolment]:
+    """Self-enrolments of the manager's team (direct and indirect reports) awaiting approval."""
+    if not permissions.is_manager(user):
+        raise PermissionDenied
+    return (
+        Enrolment.objects.select_related("cohort", "cohort__path", "cohort__path__programme", "employee")
+        .filter(team_q(user.employee_id, "employee__"), status=Enrolment.Status.PENDING)
+        .order_by("created_at", "pk")
+    )
+
+
+def approval_get(*, user: Any, pk: int) -> Enrolment:
+    """A pending enrolment of the manager's team; 404 for anyone else's (or already decided)."""
+    obj = approval_list(user=user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def pending_approval_count(user: Any) -> int:
+    if not permissions.is_manager(user):
+        return 0
+    return approval_list(user=user).count()
+
+
+# --- sessions and certificates ---------------------------------------------------------------
+
+
+def my_sessions(*, user: Any, upcoming: bool = True) -> QuerySet[Session]:
+    """Sessions of the cohorts where the learner holds a seat (upcoming ones, or past ones)."""
+    learner_required(user)
+    now = timezone.now()
+    qs = (
+        Session.objects.select_related("cohort", "cohort__path", "cohort__path__programme", "step")
+        .filter(
+            cohort__enrolments__employee_id=user.employee_id,
+            cohort__enrolments__status__in=Enrolment.SEATED,
+        )
+        .distinct()
+    )
+    if upcoming:
+        return qs.filter(ends_at__gte=now).order_by("starts_at", "pk")
+    return qs.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
+
+
+def my_session_get(*, user: Any, pk: int) -> Session:
+    learner_required(user)
+    obj = (
+        Session.objects.filter(
+            pk=pk,
+            cohort__enrolments__employee_id=user.employee_id,
+            cohort__enrolments__status__in=Enrolment.SEATED,
+        )
+        .select_related("cohort")
+        .first()
+    )
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def my_completed(*, user: Any) -> QuerySet[Enrolment]:
+    """Completed enrolments: each has (or gets, on first download) its certificate."""
+    return (
+        my_enrolments(user=user)
+        .filter(Q(status=Enrolment.Status.COMPLETED))
+        .select_related("employee")
+        .order_by("-completed_at", "-pk")
+    )
+
+
+def my_completed_get(*, user: Any, pk: int) -> Enrolment:
+    obj = my_completed(user=user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj

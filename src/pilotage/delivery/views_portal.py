@@ -1,0 +1,346 @@
+"""The learner portal (/learn/, namespace "portal"), phone first.
+
+My learning (the learner's enrolments, progress, due dates and next step, and the panels other
+apps contribute), a path page per enrolment (steps and their state, launch, "I have finished"),
+the catalogue with self-enrolment, the learner's sessions with add-to-calendar, their
+certificates, and the manager's approval inbox. Anyone signed in with an employee record has a
+portal; the others get 403. Everything is the user's own: another learner's enrolment is 404.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from pilotage.core.errors import ValidationFailed
+from pilotage.core.web import Request
+from pilotage.delivery import launch, portal, queries_portal, services_cohorts, services_enrolments
+from pilotage.delivery.models import Enrolment, Session, StepProgress
+from pilotage.programmes import paths
+from pilotage.programmes.models import PathStep
+
+
+def _plain(exc: ValidationFailed) -> str:
+    return " ".join(str(m) for msgs in exc.errors.values() for m in msgs)
+
+
+def _step_rows(enrolment: Enrolment, steps: list[PathStep], progress: dict[int, StepProgress]) -> list[dict[str, Any]]:
+    """Each step of the path with its state for this learner: completed, in progress, locked or
+    to do, and what the learner can do with it."""
+    infos = paths.step_infos(steps)
+    done = {sid for sid, sp in progress.items() if sp.status == StepProgress.Status.COMPLETED}
+    locked = paths.locked_step_ids(infos, done)
+    title = {s.pk: s.title for s in steps}
+    seated = enrolment.status in Enrolment.SEATED
+    rows = []
+    for number, step in enumerate(steps, start=1):
+        sp = progress.get(step.pk)
+        state = sp.status if sp else StepProgress.Status.NOT_STARTED
+        is_locked = step.pk in locked and state != StepProgress.Status.COMPLETED
+        rows.append(
+            {
+                "step": step,
+                "number": number,
+                "state": "locked" if is_locked else state,
+                "progress": sp,
+                "locked": is_locked,
+                "missing": [title[p.pk] for p in step.prerequisites.all() if p.pk not in done and p.pk in title],
+                "duration": paths.duration_text(step.duration_minutes) if step.duration_minutes else "",
+                "can_launch": seated and not is_locked and bool(step.url),
+                "is_xapi": step.kind in launch.XAPI_KINDS,
+                "can_mark_done": seated
+                and not is_locked
+                and step.kind in launch.SELF_DECLARED_KINDS
+                and state != StepProgress.Status.COMPLETED,
+            }
+        )
+    return rows
+
+
+def _next_step(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first step not completed and not locked: what "Continue" opens."""
+    return next((r for r in rows if r["state"] not in ("completed", "locked")), None)
+
+
+def _cards(enrolments: list[Enrolment]) -> list[dict[str, Any]]:
+    """My learning's cards: steps of every path and progress of every enrolment in two queries."""
+    steps_by_path: dict[int, list[PathStep]] = defaultdict(list)
+    for step in (
+        PathStep.objects.filter(path_id__in={e.cohort.path_id for e in enrolments})
+        .prefetch_related("prerequisites")
+        .order_by("position", "id")
+    ):
+        steps_by_path[step.path_id].append(step)
+    progress: dict[int, dict[int, StepProgress]] = defaultdict(dict)
+    for sp in StepProgress.objects.filter(enrolment__in=enrolments):
+        progress[sp.enrolment_id][sp.step_id] = sp
+    today = timezone.localdate()
+    cards = []
+    for enrolment in enrolments:
+        rows = _step_rows(enrolment, steps_by_path[enrolment.cohort.path_id], progress[enrolment.pk])
+        cards.append(
+            {
+                "enrolment": enrolment,
+                "next": _next_step(rows) if enrolment.status == Enrolment.Status.ACTIVE else None,
+                "steps": len(rows),
+                "done": sum(1 for r in rows if r["state"] == "completed"),
+                "overdue": enrolment.status == Enrolment.Status.ACTIVE
+                and enrolment.due_on is not None
+                and enrolment.due_on < today,
+            }
+        )
+    return cards
+
+
+def _panels(request: Request) -> list[dict[str, Any]]:
+    """Panels of the apps above delivery (surveys: evaluations to answer), rendered here."""
+    out = []
+    for panel in portal.panels_for(request):
+        html = render_to_string(panel["template"], {**panel, "request": request}, request=request)
+        out.append({"title": panel.get("title", ""), "html": html, "name": panel.get("name", "")})
+    return out
+
+
+@login_required
+@require_GET
+def my_learning(request: Request) -> HttpResponse:
+    queries_portal.learner_required(request.user)
+    enrolments = list(queries_portal.my_learning(user=request.user))
+    cards = _cards(enrolments)
+    context = {
+        "current": [c for c in cards if c["enrolment"].status == Enrolment.Status.ACTIVE],
+        "waiting": [c for c in cards if c["enrolment"].status in ("pending", "waitlisted")],
+        "completed": [c for c in cards if c["enrolment"].status == Enrolment.Status.COMPLETED],
+        "sessions": list(queries_portal.my_sessions(user=request.user)[:3]),
+        "panels": _panels(request),
+        "approvals": queries_portal.pending_approval_count(request.user),
+    }
+    return render(request, "delivery/portal/my_learning.html", context)
+
+
+def _enrolment_context(request: Request, enrolment: Enrolment) -> dict[str, Any]:
+    steps = launch.path_steps(enrolment)
+    rows = _step_rows(enrolment, steps, queries_portal.step_progress_by_step(enrolment))
+    path = enrolment.cohort.path
+    return {
+        "enrolment": enrolment,
+        "cohort": enrolment.cohort,
+        "path": path,
+        "programme": path.programme,
+        "rows": rows,
+        "next": _next_step(rows) if enrolment.status == Enrolment.Status.ACTIVE else None,
+        "rule_text": paths.completion_rule_text(
+            path.completion_rule,
+            count=path.completion_count,
+            min_score=path.completion_min_score,
+            total_steps=len(rows),
+        ),
+        "sessions": list(Session.objects.filter(cohort=enrolment.cohort).order_by("starts_at", "pk")),
+        "overdue": enrolment.status == Enrolment.Status.ACTIVE
+        and enrolment.due_on is not None
+        and enrolment.due_on < timezone.localdate(),
+    }
+
+
+@login_required
+@require_GET
+def enrolment_detail(request: Request, pk: int) -> HttpResponse:
+    enrolment = queries_portal.my_enrolment_get(user=request.user, pk=pk)
+    context = _enrolment_context(request, enrolment)
+    if request.htmx and request.htmx.target == "portal-steps":
+        return render(request, "delivery/portal/enrolment.html#steps", context)
+    return render(request, "delivery/portal/enrolment.html", context)
+
+
+def _own_step(request: Request, pk: int, step_pk: int) -> tuple[Enrolment, PathStep]:
+    enrolment = queries_portal.my_enrolment_get(user=request.user, pk=pk)
+    step = PathStep.objects.filter(pk=step_pk, path_id=enrolment.cohort.path_id).prefetch_related("prerequisites")
+    found = step.first()
+    if found is None:
+        raise Http404
+    return enrolment, found
+
+
+@login_required
+@require_POST
+def step_launch(request: Request, pk: int, step_pk: int) -> HttpResponse:
+    """Open a step: its URL, with the xAPI launch parameters for content that reports."""
+    enrolment, step = _own_step(request, pk, step_pk)
+    try:
+        result = launch.step_launch(actor=request.user, enrolment=enrolment, step=step)
+    except ValidationFailed as exc:
+        messages.error(request, _plain(exc))
+        return redirect("portal:enrolment", enrolment.pk)
+    return redirect(result.url)
+
+
+@login_required
+@require_POST
+def step_done(request: Request, pk: int, step_pk: int) -> HttpResponse:
+    """ "I have finished" for a step nothing else reports on."""
+    enrolment, step = _own_step(request, pk, step_pk)
+    try:
+        launch.step_mark_done(actor=request.user, enrolment=enrolment, step=step)
+    except ValidationFailed as exc:
+        messages.error(request, _plain(exc))
+    else:
+        messages.success(request, _("“%(step)s” is marked as completed.") % {"step": step.title})
+    if request.htmx:
+        enrolment.refresh_from_db()
+        return render(request, "delivery/portal/enrolment.html#steps", _enrolment_context(request, enrolment))
+    return redirect("portal:enrolment", enrolment.pk)
+
+
+# --- catalogue ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def catalogue(request: Request) -> HttpResponse:
+    cohorts = list(queries_portal.catalogue_cohorts(user=request.user))
+    mine = dict(
+        Enrolment.objects.filter(
+            employee_id=request.user.employee_id, cohort__in=cohorts, status__in=Enrolment.LIVE
+        ).values_list("cohort_id", "status")
+    )
+    labels = dict(Enrolment.Status.choices)
+    programmes: dict[int, dict[str, Any]] = {}
+    for cohort in cohorts:
+        programme = cohort.path.programme
+        entry = programmes.setdefault(programme.pk, {"programme": programme, "cohorts": []})
+        free = services_cohorts.seats_free(cohort)
+        status = mine.get(cohort.pk)
+        entry["cohorts"].append(
+            {
+                "cohort": cohort,
+                "free": free,
+                "full": free == 0,
+                "mine": labels.get(status, "") if status else "",
+                "approval": programme.delivery_settings.manager_approval,
+            }
+        )
+    return render(request, "delivery/portal/catalogue.html", {"programmes": list(programmes.values())})
+
+
+@login_required
+@require_POST
+def enrol(request: Request, pk: int) -> HttpResponse:
+    """Self-enrolment in an open cohort: a seat, the waitlist when full, or pending approval."""
+    cohort = queries_portal.catalogue_cohort_get(user=request.user, pk=pk)
+    try:
+        enrolment = services_enrolments.enrol(
+            actor=request.user, cohort=cohort, employee=request.user.employee, source=Enrolment.Source.SELF
+        )
+    except ValidationFailed as exc:
+        messages.error(request, _plain(exc))
+        return redirect("portal:catalogue")
+    texts: dict[str, str] = {
+        Enrolment.Status.ACTIVE: _("You are enrolled in %(cohort)s."),
+        Enrolment.Status.WAITLISTED: _(
+            "%(cohort)s is full: you are on its waiting list, and will be enrolled when a seat frees up."
+        ),
+        Enrolment.Status.PENDING: _("Your enrolment in %(cohort)s awaits your manager's approval."),
+    }
+    text = texts.get(enrolment.status, _("Enrolment recorded: %(cohort)s."))
+    messages.success(request, text % {"cohort": cohort.title})
+    return redirect("portal:enrolment", enrolment.pk)
+
+
+# --- manager's approval inbox ------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def approvals(request: Request) -> HttpResponse:
+    pending = list(queries_portal.approval_list(user=request.user))
+    return render(request, "delivery/portal/approvals.html", {"pending": pending})
+
+
+@login_required
+@require_POST
+def approval_decide(request: Request, pk: int) -> HttpResponse:
+    """Approve or decline one self-enrolment of the manager's team (a reason to decline)."""
+    enrolment = queries_portal.approval_get(user=request.user, pk=pk)
+    decision = request.POST.get("decision", "")
+    error = ""
+    try:
+        if decision == "approve":
+            enrolment = services_enrolments.enrolment_approve(actor=request.user, enrolment=enrolment)
+            done = _("Approved: %(name)s — %(cohort)s.")
+        elif decision == "decline":
+            enrolment = services_enrolments.enrolment_decline(
+                actor=request.user, enrolment=enrolment, reason=request.POST.get("reason", "")
+            )
+            done = _("Declined: %(name)s — %(cohort)s.")
+        else:
+            raise ValidationFailed({"decision": [_("Choose “approve” or “decline”.")]})
+    except ValidationFailed as exc:
+        error = _plain(exc)
+        done = ""
+    name = f"{enrolment.employee.first_name} {enrolment.employee.last_name}"
+    result = done % {"name": name, "cohort": enrolment.cohort.title} if done else ""
+    if request.htmx:
+        context = {"item": enrolment, "error": error, "result": result}
+        return render(request, "delivery/portal/approvals.html#row", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, result)
+    return redirect("portal:approvals")
+
+
+# --- sessions and certificates -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def sessions(request: Request) -> HttpResponse:
+    context = {
+        "upcoming": list(queries_portal.my_sessions(user=request.user)),
+        "past": list(queries_portal.my_sessions(user=request.user, upcoming=False)[:20]),
+    }
+    return render(request, "delivery/portal/sessions.html", context)
+
+
+@login_required
+@require_GET
+def session_ics(request: Request, pk: int) -> HttpResponse:
+    """The session as an iCalendar file (add to calendar); a cancelled one as a cancellation."""
+    from pilotage.delivery import ical
+
+    session = queries_portal.my_session_get(user=request.user, pk=pk)
+    method = "CANCEL" if session.status == Session.Status.CANCELLED else "REQUEST"
+    body = ical.session_ics(session, method=method)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.ics"'
+    return response
+
+
+@login_required
+@require_GET
+def certificates(request: Request) -> HttpResponse:
+    completed = list(queries_portal.my_completed(user=request.user))
+    return render(request, "delivery/portal/certificates.html", {"completed": completed})
+
+
+@login_required
+@require_GET
+def certificate(request: Request, pk: int) -> HttpResponse:
+    """The learner's own certificate of completion (numbered on first download)."""
+    from pilotage.delivery import pdf, services_certificates
+
+    enrolment = queries_portal.my_completed_get(user=request.user, pk=pk)
+    cert = services_certificates.certificate_issue(actor=request.user, enrolment=enrolment)
+    body = pdf.certificate_pdf(cert)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'
+    return response

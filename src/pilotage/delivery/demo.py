@@ -735,7 +735,10 @@ def _flush(state: _State, force: bool = False) -> None:
 def _unenrol_some(state: _State, plan: _CohortPlan, enrolments: list[Enrolment]) -> None:
     """One or two leave a past or current cohort (with a reason kept in the history)."""
     rng = state.rng
-    active = [e for e in enrolments if e.status == Enrolment.Status.ACTIVE]
+    # Re-read: the projection may have completed some since they were enrolled.
+    active = list(
+        Enrolment.objects.filter(pk__in=[e.pk for e in enrolments], status=Enrolment.Status.ACTIVE).order_by("pk")
+    )
     if len(active) < 6 or rng.random() < 0.5:
         return
     enrolment = rng.choice(active)

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from pilotage.delivery.models import Cohort, DeliverySettings, Session
 from pilotage.delivery.services_cohorts import facilitator_choices
-from pilotage.people.models import Language
+from pilotage.people.models import Audience, Language
+from pilotage.programmes.models import PathStep
+from pilotage.strategy.models import TrainingRequest
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "60"}, format="%Y-%m-%dT%H:%M")
@@ -77,7 +79,7 @@ class CohortCreateForm(CohortForm):
 class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Type"), choices=Session.Kind.choices, initial=Session.Kind.IN_PERSON)
-    step = forms.ModelChoiceField(label=_("Path step"), queryset=None, required=False)  # type: ignore[arg-type]
+    step = forms.ModelChoiceField(label=_("Path step"), queryset=PathStep.objects.none(), required=False)
     starts_at = forms.DateTimeField(
         label=_("Starts at"), widget=DATETIME, input_formats=DATETIME_FORMATS, help_text=_("In the time zone below.")
     )
@@ -148,10 +150,10 @@ class EnrolForm(forms.Form):
 
 
 class BulkEnrolForm(forms.Form):
-    audience = forms.ModelChoiceField(label=_("Audience"), queryset=None, required=False)  # type: ignore[arg-type]
-    request = forms.ModelChoiceField(  # type: ignore[var-annotated]
+    audience = forms.ModelChoiceField(label=_("Audience"), queryset=Audience.objects.none(), required=False)
+    request = forms.ModelChoiceField(
         label=_("Accepted training request"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=TrainingRequest.objects.none(),
         required=False,
         help_text=_("Enrols the request's target audience and links the enrolments to the request."),
     )
@@ -179,7 +181,7 @@ class BulkEnrolForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_cohort = forms.ModelChoiceField(label=_("To cohort"), queryset=None)  # type: ignore[arg-type]
+    to_cohort = forms.ModelChoiceField(label=_("To cohort"), queryset=Cohort.objects.none())
     reason = forms.CharField(
         label=_("Reason"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -194,7 +196,30 @@ class DueDateForm(forms.Form):
     due_on = forms.DateField(label=_("Due date"), required=False, widget=DATE, help_text=_("Empty: no due date."))
 
 
-class DeliverySettingsForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = DeliverySettings
-        fields = ["self_enrolment", "manager_approval", "audience_only", "default_due_days", "at_risk_inactive_days"]
+class DeliverySettingsForm(forms.Form):
+    self_enrolment = forms.BooleanField(
+        label=_("Open to self-enrolment"), required=False, help_text=_("Shown in the learners' catalogue")
+    )
+    manager_approval = forms.BooleanField(
+        label=_("Manager approval required"),
+        required=False,
+        help_text=_("A self-enrolment waits for the learner's manager to approve it"),
+    )
+    audience_only = forms.BooleanField(
+        label=_("Only the programme's audiences"),
+        required=False,
+        help_text=_("Refuse to enrol an employee outside the programme's target audiences"),
+    )
+    default_due_days = forms.IntegerField(
+        label=_("Due after (days)"),
+        required=False,
+        min_value=1,
+        help_text=_("Due date of a new enrolment, from the cohort's start. Empty: no due date."),
+    )
+    at_risk_inactive_days = forms.IntegerField(
+        label=_("At risk after (days without activity)"), min_value=1, initial=14
+    )
+
+    @classmethod
+    def initial_for(cls, conf: DeliverySettings) -> dict[str, Any]:
+        return {name: getattr(conf, name) for name in cls.base_fields}

@@ -124,7 +124,9 @@ def enrol_problem(
         if in_audience is None:
             in_audience = employee.pk in in_audiences(cohort.path.programme, [employee.pk])
         if not in_audience:
-            return _("%(name)s is outside the target audiences of programme %(programme)s, which only enrols them.") % {
+            return _(
+                "%(name)s is outside the target audiences of programme %(programme)s, which only enrols members of its audiences."
+            ) % {
                 "name": _name(employee),
                 "programme": cohort.path.programme.code,
             }

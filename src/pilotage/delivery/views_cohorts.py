@@ -299,7 +299,7 @@ def programme_settings(request: Request, programme_pk: int) -> HttpResponse:
     if not permissions.can_manage_delivery(request.user):
         raise PermissionDenied
     conf = settings_for(programme)
-    form = DeliverySettingsForm(request.POST or None, instance=conf)
+    form = DeliverySettingsForm(request.POST or None, initial=DeliverySettingsForm.initial_for(conf))
     if request.method == "POST" and form.is_valid():
         try:
             services_cohorts.delivery_settings_update(actor=request.user, programme=programme, **form.cleaned_data)

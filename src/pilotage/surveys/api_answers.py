@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from pilotage.core.api import limit_query, offset_query, page_schema, paginate
@@ -68,7 +68,7 @@ def surveys_my_invitations(
     summary="Answer one of my invitations",
     url_name="surveys_answer_submit",
 )
-def surveys_answer_submit(request: HttpRequest, token: uuid.UUID, payload: AnswerIn) -> tuple[int, dict[str, Any]]:
+def surveys_answer_submit(request: HttpRequest, token: uuid.UUID, payload: AnswerIn) -> Status:
     invitation: Invitation = queries.invitation_for_answer(user=request.user, token=token)
     try:
         response = answer_submit(
@@ -78,4 +78,4 @@ def surveys_answer_submit(request: HttpRequest, token: uuid.UUID, payload: Answe
         raise HttpError(409, exc.message) from exc
     except InvitationClosed as exc:
         raise HttpError(409, exc.message) from exc
-    return 201, {"response_uid": response.uid, "answered_at": invitation.answered_at}
+    return Status(201, {"response_uid": response.uid, "answered_at": invitation.answered_at})

@@ -50,11 +50,13 @@ def test_facilitator_takes_attendance_on_a_phone(cast: Any, live_server: Any, pa
     expect(page.locator(f"#att-row-{julie.pk}")).to_have_attribute("data-status", "present")
     assert page.url == f"{live_server.url}{attendance_url}"
     expect(page.locator("#att-counts")).to_contain_text("1")
+    expect(page.locator("#session-status .badge-ok")).to_be_visible()  # the session is now held
 
     # The keyboard: Tab to a button and press Enter.
     page.locator(f"#att-{hugo.pk}-no_show").focus()
     page.keyboard.press("Enter")
     expect(page.locator(f"#att-row-{hugo.pk}")).to_have_attribute("data-status", "no_show")
+    expect(page.locator(".att-all")).to_have_count(0)  # nobody left to mark: the button is gone
 
     # A change of mind: Hugo was only late.
     page.locator(f"#att-{hugo.pk}-late").click()

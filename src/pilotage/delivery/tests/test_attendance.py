@@ -242,7 +242,8 @@ def test_an_htmx_tap_answers_the_row_and_the_counts(cast: Any, login: Any) -> No
         f'id="att-{julie.pk}-present" class="att-button att-present" name="mark-{julie.pk}" value="present" aria-pressed="true"'
         in html
     )
-    assert 'id="att-counts" hx-swap-oob="true"' in html
+    assert 'id="att-summary" hx-swap-oob="true"' in html
+    assert 'id="session-status" hx-swap-oob="true"' in html
     assert "<html" not in html
 
 

@@ -23,7 +23,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.web import Request
-from pilotage.delivery import launch, portal, queries_portal, services_cohorts, services_enrolments
+from pilotage.delivery import (
+    ical,
+    launch,
+    pdf,
+    portal,
+    queries_portal,
+    services_certificates,
+    services_cohorts,
+    services_enrolments,
+)
 from pilotage.delivery.models import Enrolment, Session, StepProgress
 from pilotage.programmes import paths
 from pilotage.programmes.models import PathStep
@@ -315,8 +324,6 @@ def sessions(request: Request) -> HttpResponse:
 @require_GET
 def session_ics(request: Request, pk: int) -> HttpResponse:
     """The session as an iCalendar file (add to calendar); a cancelled one as a cancellation."""
-    from pilotage.delivery import ical
-
     session = queries_portal.my_session_get(user=request.user, pk=pk)
     method = "CANCEL" if session.status == Session.Status.CANCELLED else "REQUEST"
     body = ical.session_ics(session, method=method)
@@ -336,11 +343,9 @@ def certificates(request: Request) -> HttpResponse:
 @require_GET
 def certificate(request: Request, pk: int) -> HttpResponse:
     """The learner's own certificate of completion (numbered on first download)."""
-    from pilotage.delivery import pdf, services_certificates
-
     enrolment = queries_portal.my_completed_get(user=request.user, pk=pk)
     cert = services_certificates.certificate_issue(actor=request.user, enrolment=enrolment)
     body = pdf.certificate_pdf(cert)
     response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="{pdf.certificate_filename(cert)}"'
     return response

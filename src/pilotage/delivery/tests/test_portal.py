@@ -326,3 +326,15 @@ def test_api_approvals_stay_within_the_team(cast: Any, login: Any) -> None:
     )
     answer = client.post(f"/api/v1/delivery/me/approvals/{team.pk}", body, content_type="application/json")
     assert answer.json()["status"] == "active"
+
+
+def test_a_learner_downloads_their_certificate(cast: Any, login: Any) -> None:
+    learning = make_learning(title="Fini")
+    completed = enrol_directly(learning, cast.employees["learner"], status="completed", completed_at=timezone.now())
+    response = login(cast.learner).get(reverse("portal:certificate", args=[completed.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert completed.certificate.number in response["Content-Disposition"]
+    peer = enrol_directly(learning, cast.employees["peer"], status="completed", completed_at=timezone.now())
+    assert login(cast.learner).get(reverse("portal:certificate", args=[peer.pk])).status_code == 404

@@ -369,3 +369,31 @@ def test_api_facilitator_sessions(cast: Any, login: Any) -> None:
     assert response.status_code == 200
     assert [item["id"] for item in response.json()["items"]] == [room.session.pk]
     assert login(cast.learner).get(reverse("api:facilitator_sessions")).status_code == 403
+
+
+def _queries(client: Any, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_lists_do_not_query_per_row(cast: Any, login: Any) -> None:
+    room = make_classroom(cast)
+    client = login(cast.facilitator)
+    pages = [
+        reverse("delivery:facilitator_home"),
+        reverse("delivery:attendance", args=[room.session.pk]),
+        reverse("api:facilitator_sessions"),
+        reverse("api:session_attendance", kwargs={"session_id": room.session.pk}),
+    ]
+    before = [_queries(client, url) for url in pages]
+    for days in (-3, -2, 2, 3):
+        make_session(room.cohort, day=timezone.localdate() + dt.timedelta(days=days))
+    make_classroom(cast, learners=("tech",))
+    for name in ("manager", "client_a", "client_b"):
+        Enrolment.objects.create(cohort=room.cohort, employee=cast.employees[name], status="active")
+    services_attendance.attendance_mark_all(actor=cast.facilitator, session=room.session)
+    assert [_queries(client, url) for url in pages] == before

@@ -10,14 +10,18 @@ portal; the others get 403. Everything is the user's own: another learner's enro
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -110,13 +114,28 @@ def _cards(enrolments: list[Enrolment]) -> list[dict[str, Any]]:
     return cards
 
 
+def _allow_launch_targets(response: HttpResponse, urls: Iterable[str]) -> HttpResponse:
+    """Launching is a form posted here and answered by a redirect to the content; browsers check
+    that redirect against the page's CSP ``form-action``, so a page with launch buttons allows
+    the origins of those steps' addresses (and only those) — decision 0034."""
+    origins = sorted(
+        {f"{p.scheme}://{p.netloc}" for p in map(urlsplit, urls) if p.scheme in ("http", "https") and p.netloc}
+    )
+    if origins:
+        config: dict[str, Any] = dict(settings.SECURE_CSP)
+        current: list[str] = list(config.get("form-action") or [CSP.SELF])
+        config["form-action"] = [*current, *origins]
+        response._csp_config = config  # type: ignore[attr-defined]  # read by Django's CSP middleware
+    return response
+
+
 def _panels(request: Request) -> list[dict[str, Any]]:
-    """Panels of the apps above delivery (surveys: evaluations to answer), rendered here."""
-    out = []
-    for panel in portal.panels_for(request):
-        html = render_to_string(panel["template"], {**panel, "request": request}, request=request)
-        out.append({"title": panel.get("title", ""), "html": html, "name": panel.get("name", "")})
-    return out
+    """Panels of the apps above delivery (surveys: evaluations to answer), rendered here: each
+    template renders its whole panel (its card and its title) from the panel's dict."""
+    return [
+        {"html": render_to_string(panel["template"], {**panel, "request": request}, request=request)}
+        for panel in portal.panels_for(request)
+    ]
 
 
 @login_required
@@ -133,7 +152,10 @@ def my_learning(request: Request) -> HttpResponse:
         "panels": _panels(request),
         "approvals": queries_portal.pending_approval_count(request.user),
     }
-    return render(request, "delivery/portal/my_learning.html", context)
+    response = render(request, "delivery/portal/my_learning.html", context)
+    return _allow_launch_targets(
+        response, [c["next"]["step"].url for c in cards if c["next"] and c["next"]["can_launch"]]
+    )
 
 
 def _enrolment_context(request: Request, enrolment: Enrolment) -> dict[str, Any]:
@@ -167,7 +189,8 @@ def enrolment_detail(request: Request, pk: int) -> HttpResponse:
     context = _enrolment_context(request, enrolment)
     if request.htmx and request.htmx.target == "portal-steps":
         return render(request, "delivery/portal/enrolment.html#steps", context)
-    return render(request, "delivery/portal/enrolment.html", context)
+    response = render(request, "delivery/portal/enrolment.html", context)
+    return _allow_launch_targets(response, [r["step"].url for r in context["rows"] if r["can_launch"]])
 
 
 def _own_step(request: Request, pk: int, step_pk: int) -> tuple[Enrolment, PathStep]:

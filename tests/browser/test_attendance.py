@@ -57,6 +57,8 @@ def test_facilitator_takes_attendance_on_a_phone(cast: Any, live_server: Any, pa
     page.keyboard.press("Enter")
     expect(page.locator(f"#att-row-{hugo.pk}")).to_have_attribute("data-status", "no_show")
     expect(page.locator(".att-all")).to_have_count(0)  # nobody left to mark: the button is gone
+    # the swapped row keeps the keyboard where it was (htmx restores focus by id)
+    assert page.evaluate("document.activeElement.id") == f"att-{hugo.pk}-no_show"
 
     # A change of mind: Hugo was only late.
     page.locator(f"#att-{hugo.pk}-late").click()

@@ -19,6 +19,7 @@ import uuid
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pilotage.core.api import limit_query, offset_query, page_schema, paginate
@@ -283,4 +284,4 @@ def my_approval_decide(request: HttpRequest, enrolment_id: int, payload: Decisio
         return services_enrolments.enrolment_approve(actor=request.user, enrolment=enrolment)
     if payload.decision == "decline":
         return services_enrolments.enrolment_decline(actor=request.user, enrolment=enrolment, reason=payload.reason)
-    raise ValidationFailed({"decision": ["Choose “approve” or “decline”."]})
+    raise ValidationFailed({"decision": [_("Choose “approve” or “decline”.")]})

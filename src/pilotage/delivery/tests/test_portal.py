@@ -350,3 +350,26 @@ def test_pages_with_launch_buttons_let_the_form_redirect_to_the_content_only(cas
         assert "https://content.example" in form_action and "'self'" in form_action, url
         assert "https://docs.example" not in policy or url != reverse("portal:home")
     assert "content.example" not in client.get(reverse("portal:catalogue"))["Content-Security-Policy"]
+
+
+def test_api_my_enrolments_counts_its_queries(cast: Any, login: Any) -> None:
+    client = login(cast.learner)
+    enrol_directly(make_learning(title="Un"), cast.employees["learner"])
+    client.get("/api/v1/delivery/me/enrolments")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/v1/delivery/me/enrolments")
+    for title in ("Deux", "Trois"):
+        enrol_directly(make_learning(title=title), cast.employees["learner"])
+    with CaptureQueriesContext(connection) as three:
+        assert client.get("/api/v1/delivery/me/enrolments").json()["count"] == 3
+    assert len(three) == len(one)
+
+
+def test_api_decision_must_be_approve_or_decline(cast: Any, login: Any) -> None:
+    learning = make_learning(self_enrolment=True, manager_approval=True)
+    team = enrol_directly(learning, cast.employees["peer"], status="pending", source="self")
+    answer = login(cast.manager).post(
+        f"/api/v1/delivery/me/approvals/{team.pk}", json.dumps({"decision": "maybe"}), content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["field"] == "decision"

@@ -53,7 +53,10 @@ def _session_item(session: Session) -> dict[str, Any]:
         "end": end,
         "same_day": start.date() == end.date(),
         "tone": STATUS_TONES.get(session.status, "neutral"),
-        "to_take": session.status != Session.Status.CANCELLED and not getattr(session, "marked", 0),
+        # Attendance can be taken from the session's first day (decision 0030).
+        "to_take": session.status != Session.Status.CANCELLED
+        and not getattr(session, "marked", 0)
+        and start.date() <= queries_attendance.local(session, timezone.now()).date(),
     }
 
 
@@ -63,9 +66,10 @@ def facilitator_home(request: Request) -> HttpResponse:
     """My sessions: today's and the coming ones, the recent past (those whose attendance is still
     to take first), and my cohorts."""
     sessions = queries_attendance.facilitated_sessions(user=request.user)
-    now = timezone.now()
-    upcoming = [_session_item(s) for s in sessions.filter(ends_at__gte=now).order_by("starts_at", "pk")[:50]]
-    recent = sessions.filter(ends_at__lt=now, starts_at__gte=now - dt.timedelta(days=PAST_DAYS))
+    # Today's sessions stay on top all day, ended or not: attendance is often taken afterwards.
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    upcoming = [_session_item(s) for s in sessions.filter(ends_at__gte=today).order_by("starts_at", "pk")[:50]]
+    recent = sessions.filter(ends_at__lt=today, starts_at__gte=today - dt.timedelta(days=PAST_DAYS))
     past = [_session_item(s) for s in recent.order_by("-starts_at", "-pk")[:50]]
     past.sort(key=lambda item: not item["to_take"])  # stable: still newest first within each group
     cohorts = queries_attendance.facilitated_cohorts(user=request.user).order_by("-starts_on", "code")[:30]

@@ -397,3 +397,13 @@ def test_lists_do_not_query_per_row(cast: Any, login: Any) -> None:
         Enrolment.objects.create(cohort=room.cohort, employee=cast.employees[name], status="active")
     services_attendance.attendance_mark_all(actor=cast.facilitator, session=room.session)
     assert [_queries(client, url) for url in pages] == before
+
+
+def test_todays_sessions_stay_on_top_and_only_started_ones_are_to_take(cast: Any, login: Any) -> None:
+    room = make_classroom(cast)  # today 09:00-17:00, ended or not
+    later = make_session(room.cohort, day=timezone.localdate() + dt.timedelta(days=7), title="Atelier 2")
+    response = login(cast.facilitator).get(reverse("delivery:facilitator_home"))
+    upcoming = [item["session"].pk for item in response.context["upcoming"]]
+    assert upcoming == [room.session.pk, later.pk]
+    flags = {item["session"].pk: item["to_take"] for item in response.context["upcoming"]}
+    assert flags == {room.session.pk: True, later.pk: False}

@@ -283,3 +283,9 @@ def test_api_someone_elses_invitation_is_404(cast: Any, login: Any, setup: dict[
     response = login(cast.manager).post(url, {"answers": setup["good"]}, content_type="application/json")
     assert response.status_code == 404
     assert not Response.objects.exists()
+
+
+def test_portal_home_shows_the_panel(cast: Any, login: Any, setup: dict[str, Any]) -> None:
+    body = login(cast.learner).get(reverse("portal:home")).content.decode()
+    assert "Evaluations to answer" in body
+    assert reverse("surveys:answer", args=[setup["invitation"].token]) in body

@@ -138,7 +138,7 @@ def attendance_record(
         raise ValidationFailed({"marks": [_("Mark at least one learner.")]})
     # One facilitator at a time per session (two phones marking the same row): the session row
     # is the lock.
-    session = Session.objects.select_for_update().select_related("cohort__path", "step").get(pk=session.pk)
+    session = Session.objects.select_for_update(of=("self",)).select_related("cohort__path", "step").get(pk=session.pk)
     _check_session(session)
     notes = notes or {}
     errors: dict[str, list[str]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -73,3 +74,69 @@ def test_transfer_keeps_history(cast: Any) -> None:
     assert e.status == "transferred"
     assert new.transferred_from == e
     assert new.cohort == b and new.status == "active" and new.source == "transfer"
+
+
+def test_bad_inputs_are_refused_with_the_field(cast: Any) -> None:
+    cohort = make_cohort()
+    learner = cast.employees["learner"]
+    # Self-enrolment in a programme not open to it.
+    with pytest.raises(ValidationFailed) as err:
+        svc.enrol(actor=cast.learner, cohort=cohort, employee=learner, source="self")
+    assert "cohort" in err.value.errors
+    # Twice in the same cohort.
+    svc.enrol(actor=cast.dlm, cohort=cohort, employee=learner)
+    with pytest.raises(ValidationFailed) as err:
+        svc.enrol(actor=cast.dlm, cohort=cohort, employee=learner)
+    assert "already enrolled" in err.value.errors["employee"][0]
+    # An inactive employee; a cancelled cohort.
+    with pytest.raises(ValidationFailed):
+        svc.enrol(actor=cast.dlm, cohort=cohort, employee=cast.employees["gone"])
+    closed = make_cohort(status="cancelled")
+    with pytest.raises(ValidationFailed) as err:
+        svc.enrol(actor=cast.dlm, cohort=closed, employee=learner)
+    assert closed.code in err.value.errors["employee"][0]
+    # A due date before the cohort starts.
+    with pytest.raises(ValidationFailed) as err:
+        svc.enrol(
+            actor=cast.dlm, cohort=make_cohort(), employee=learner, due_on=cohort.starts_on - dt.timedelta(days=1)
+        )
+    assert "due_on" in err.value.errors
+
+
+def test_decline_needs_a_reason(cast: Any) -> None:
+    cohort = make_cohort()
+    conf = svc.settings_for(cohort.path.programme)
+    conf.self_enrolment = conf.manager_approval = True
+    conf.save()
+    e = svc.enrol(actor=cast.learner, cohort=cohort, employee=cast.employees["learner"], source="self")
+    with pytest.raises(ValidationFailed):
+        svc.enrolment_decline(actor=cast.manager, enrolment=e, reason="")
+    e = svc.enrolment_decline(actor=cast.manager, enrolment=e, reason="Pas cette année")
+    assert e.status == "declined"
+    with pytest.raises(ValidationFailed):
+        svc.enrolment_approve(actor=cast.manager, enrolment=e)
+
+
+def test_request_must_be_accepted(cast: Any) -> None:
+    from pilotage.strategy.models import TrainingRequest
+
+    req = TrainingRequest.objects.create(
+        reference="REQ-T-1", title="Besoin", business_need="x", requester=cast.client_a, status="submitted"
+    )
+    cohort = make_cohort()
+    with pytest.raises(ValidationFailed) as err:
+        svc.enrol(actor=cast.dlm, cohort=cohort, employee=cast.employees["learner"], request=req)
+    assert "REQ-T-1" in err.value.errors["request"][0]
+    req.status = "accepted"
+    req.save()
+    e = svc.enrol(actor=cast.dlm, cohort=cohort, employee=cast.employees["learner"], request=req)
+    assert e.source == "request" and e.request == req
+
+
+def test_default_due_date_from_settings(cast: Any) -> None:
+    cohort = make_cohort()
+    conf = svc.settings_for(cohort.path.programme)
+    conf.default_due_days = 30
+    conf.save()
+    e = svc.enrol(actor=cast.dlm, cohort=cohort, employee=cast.employees["learner"])
+    assert e.due_on == cohort.starts_on + dt.timedelta(days=30)

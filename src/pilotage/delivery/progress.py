@@ -48,7 +48,7 @@ from django.utils import timezone
 
 from pilotage.delivery import xapi
 from pilotage.delivery.models import Enrolment, EnrolmentEvent, StepProgress
-from pilotage.lrs import projections, validation
+from pilotage.lrs import bulk, projections, validation
 from pilotage.programmes import paths
 from pilotage.programmes.models import PathStep
 
@@ -273,6 +273,36 @@ ENROLMENT_FIELDS = [
 ]
 
 
+def _write_steps(rows: list[StepProgress]) -> None:
+    """One upsert for the step rows (new and changed): merged in Python already, under the
+    enrolments' lock, so the stored values are simply replaced."""
+    fields = ["enrolment", "step", *STEP_FIELDS]
+    bulk.upsert(
+        StepProgress,
+        fields,
+        [(r.enrolment_id, r.step_id, *(getattr(r, f) for f in STEP_FIELDS)) for r in rows],
+        conflict=["enrolment", "step"],
+        merge=", ".join(f"{f} = excluded.{f}" for f in STEP_FIELDS),
+    )
+
+
+def _write_enrolments(enrolments: list[Enrolment]) -> None:
+    """The enrolments' progress fields in one statement: an upsert on the primary key of rows
+    that all exist (and are locked), so it always takes the UPDATE branch. ``bulk_update``
+    builds one CASE per field and row: 1.6 s for 200 enrolments, against a few ms here."""
+    if not enrolments:
+        return
+    columns = list(Enrolment._meta.concrete_fields)
+    by_name = {f.name: f for f in columns}
+    bulk.upsert(
+        Enrolment,
+        [f.name for f in columns],
+        [tuple(getattr(e, f.attname) for f in columns) for e in enrolments],
+        conflict=["id"],
+        merge=", ".join(f"{by_name[f].column} = excluded.{by_name[f].column}" for f in ENROLMENT_FIELDS),
+    )
+
+
 def _apply(per_step: dict[tuple[int, int], _StepAcc], per_enrol: dict[int, _EnrolAcc], *, reopen: bool = False) -> None:
     """Merge the batch into StepProgress and the enrolments' progress fields (``reopen``: a
     rebuild after a voiding, which may take a completion back)."""
@@ -303,10 +333,7 @@ def _apply(per_step: dict[tuple[int, int], _StepAcc], per_enrol: dict[int, _Enro
         else:
             changed.append(found)
         _merge(found, step_acc)
-    if new:
-        StepProgress.objects.bulk_create(new, batch_size=500)
-    if changed:
-        StepProgress.objects.bulk_update(changed, STEP_FIELDS, batch_size=500)
+    _write_steps([*new, *changed])
     for pk, enrol_acc in per_enrol.items():
         enrolment = enrolments.get(pk)
         if enrolment is not None:
@@ -423,7 +450,7 @@ def _settle(enrolments: list[Enrolment], rows: dict[tuple[int, int], StepProgres
                     )
                 )
                 e.status = Enrolment.Status.ACTIVE
-    Enrolment.objects.bulk_update(enrolments, ENROLMENT_FIELDS, batch_size=500)
+    _write_enrolments(enrolments)
     if events:
         EnrolmentEvent.objects.bulk_create(events)
 

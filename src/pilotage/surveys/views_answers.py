@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -66,7 +65,7 @@ def answer(request: Request, token: str) -> HttpResponse:
     values: dict[str, Any] = {}
     state = "open"
     if invitation.answered_at is not None:
-        state = "answered"
+        state = "thanks" if request.method == "GET" and request.GET.get("done") else "answered"
     elif survey.status != Survey.Status.PUBLISHED or (
         invitation.closes_at is not None and invitation.closes_at <= timezone.now()
     ):
@@ -74,7 +73,8 @@ def answer(request: Request, token: str) -> HttpResponse:
     if request.method == "POST":
         values = _raw_answers(request, survey)
         try:
-            answer_submit(actor=request.user, invitation=invitation, answers=values, language=language)
+            with translation.override(language):  # the messages in the respondent's language
+                answer_submit(actor=request.user, invitation=invitation, answers=values, language=language)
         except AlreadyAnswered:
             state, status = "answered", 409
         except InvitationClosed:
@@ -83,9 +83,8 @@ def answer(request: Request, token: str) -> HttpResponse:
             errors = exc.errors
             status = 200
         else:
-            with translation.override(language):
-                messages.success(request, _("Thank you: your answers are recorded."))
-            return redirect("surveys:answer", token=invitation.token)
+            url = reverse("surveys:answer", args=[invitation.token])
+            return redirect(f"{url}?done=1&lang={language}")
     sheet = display.survey_view(survey, questions, language)
     for item in sheet["questions"]:
         item["errors"] = errors.get(item["field"], [])

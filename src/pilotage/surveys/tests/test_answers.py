@@ -191,10 +191,14 @@ def test_answer_page_get_and_post(cast: Any, login: Any, setup: dict[str, Any]) 
         f"q{q['nps'].pk}": "10",
         f"q{q['single'].pk}": "a",
         f"q{q['multiple'].pk}": ["a", "b"],
+        "lang": "en",  # the messages checked below are the English ones
     }
     response = client.post(url, data)
     assert response.status_code == 302
     assert Response.objects.count() == 1
+    thanks = client.get(response["Location"])
+    assert thanks.status_code == 200 and "Thank you: your answers are recorded." in thanks.content.decode()
+    assert "already answered" in client.get(url + "?lang=en").content.decode()
     again = client.post(url, data)
     assert again.status_code == 409
     assert "already answered" in again.content.decode()
@@ -205,7 +209,7 @@ def test_answer_page_shows_errors_next_to_questions(cast: Any, login: Any, setup
     q = setup["q"]
     response = login(cast.learner).post(
         reverse("surveys:answer", args=[setup["invitation"].token]),
-        {f"q{q['likert'].pk}": "5", f"q{q['nps'].pk}": "11"},
+        {f"q{q['likert'].pk}": "5", f"q{q['nps'].pk}": "11", "lang": "en"},
     )
     assert response.status_code == 200
     body = response.content.decode()

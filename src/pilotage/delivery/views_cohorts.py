@@ -244,6 +244,7 @@ def session_detail(request: Request, pk: int) -> HttpResponse:
         "changes": list(session.changes.select_related("by")),
         "location": ical.session_location(session),
         "can_manage": can_manage,
+        "can_attend": permissions.can_take_attendance(user),
         "cancel_form": ReasonForm(),
         "tones": STATUS_TONES,
     }

@@ -51,8 +51,10 @@ def survey_list(request: Request) -> HttpResponse:
         qs = qs.filter(kind=kind)
     if status in Survey.Status.values:
         qs = qs.filter(status=status)
+    programme = None
     if request.GET.get("programme", "").isdigit():
-        qs = qs.filter(programme_id=int(request.GET["programme"]))
+        programme = Programme.objects.filter(pk=int(request.GET["programme"])).first()
+        qs = qs.filter(programme=programme)
     table = Table(
         request,
         qs.order_by("-is_template", "programme__code", "title_fr"),
@@ -70,6 +72,7 @@ def survey_list(request: Request) -> HttpResponse:
                 gettext_lazy("Programme"),
                 lambda s: _("Template") if s.is_template else (s.programme.code if s.programme else "—"),
                 "programme__code",
+                url=lambda s: reverse("surveys:programme_surveys", args=[s.programme_id]) if s.programme_id else "",
             ),
             Column("status", gettext_lazy("Status"), lambda s: s.get_status_display(), "status"),
             Column("questions", gettext_lazy("Questions"), lambda s: s.question_count),
@@ -85,6 +88,8 @@ def survey_list(request: Request) -> HttpResponse:
         "statuses": Survey.Status.choices,
         "kind": kind,
         "status": status,
+        "programmes": Programme.objects.order_by("code").only("pk", "code", "title"),
+        "programme": programme,
     }
     if request.htmx and request.htmx.target == "surveys-table":
         return render(request, "surveys/survey_list.html#results", context)

@@ -253,3 +253,12 @@ def test_rule_pages(cast: Any, login: Any) -> None:
     assert rule.remind_after_days == 3
     response = client.post(reverse("surveys:rule_delete", args=[rule.pk]))
     assert response.status_code == 302 and not DispatchRule.objects.exists()
+
+
+def test_survey_list_filters_by_programme_and_links_to_its_rules(cast: Any, login: Any) -> None:
+    programme = f.make_programme()
+    survey = f.hot_survey(programme=programme)
+    body = login(cast.dlm).get(reverse("surveys:survey_list") + f"?programme={programme.pk}").content.decode()
+    assert reverse("surveys:survey_detail", args=[survey.pk]) in body
+    assert reverse("surveys:programme_surveys", args=[programme.pk]) in body
+    assert "3 results" not in body and "1 result" in body

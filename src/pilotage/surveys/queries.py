@@ -110,6 +110,26 @@ def results_survey_get(*, user: Any, pk: int) -> Survey:
     return obj
 
 
+def results_response_counts(*, user: Any, surveys: list[Survey]) -> dict[int, int]:
+    """Responses the user may count, per survey: one query for the whole list."""
+    counts: dict[int, int] = {}
+    for survey in surveys:
+        counts[survey.pk] = 0
+    sponsored = [s.pk for s in surveys if s.programme is not None and s.programme.sponsor_id == user.pk]
+    full = [s.pk for s in surveys] if is_staff_member(user) else sponsored
+    q = Q(survey_id__in=full)
+    if not is_staff_member(user) and has_role(user, Role.FACILITATOR):
+        mine_cohorts = Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user)).values("pk")
+        mine_sessions = Session.objects.filter(Q(facilitators=user) | Q(cohort__facilitators=user)).values("pk")
+        q |= Q(survey_id__in=[s.pk for s in surveys]) & (
+            Q(cohort_id__in=mine_cohorts) | Q(session_id__in=mine_sessions) | Q(facilitators=user)
+        )
+    rows = Response.objects.filter(q).values("survey_id").annotate(n=Count("pk", distinct=True))
+    for row in rows:
+        counts[row["survey_id"]] = row["n"]
+    return counts
+
+
 def results_responses(*, user: Any, survey: Survey) -> QuerySet[Response]:
     """The responses of ``survey`` the user may count: a facilitator (who is not also the
     programme's sponsor) only those about their own cohorts and sessions."""

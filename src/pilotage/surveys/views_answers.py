@@ -160,14 +160,8 @@ def results_index(request: Request) -> HttpResponse:
     """The programme surveys whose results the user may read, with their response counts."""
     surveys = list(queries.results_survey_list(user=request.user).order_by("programme__code", "kind", "title_fr"))
     language = getattr(request, "LANGUAGE_CODE", "fr")
-    rows = [
-        {
-            "survey": s,
-            "title": display.survey_title(s, language),
-            "count": queries.results_responses(user=request.user, survey=s).count(),
-        }
-        for s in surveys
-    ]
+    counts = queries.results_response_counts(user=request.user, surveys=surveys)
+    rows = [{"survey": s, "title": display.survey_title(s, language), "count": counts[s.pk]} for s in surveys]
     return render(request, "surveys/results_index.html", {"rows": rows})
 
 

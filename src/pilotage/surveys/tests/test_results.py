@@ -132,3 +132,19 @@ def test_results_index(cast: Any, login: Any, data: dict[str, Any]) -> None:
     page = login(cast.client_a).get(reverse("surveys:results_index"))
     assert page.status_code == 200 and reverse("surveys:survey_results", args=[survey.pk]) in page.content.decode()
     assert login(cast.learner).get(reverse("surveys:results_index")).status_code == 403
+
+
+def test_results_index_counts_in_a_constant_number_of_queries(
+    cast: Any, login: Any, data: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(3):
+        survey = f.make_survey(programme=data["programme"], kinds=("likert", "nps"))
+        _answer(survey, data["enrol_a"], 9, 4)
+        _answer(survey, data["enrol_b"], 9, 4)
+    client = login(cast.facilitator)
+    client.get(reverse("surveys:results_index"))  # warm the session
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("surveys:results_index"))
+    assert page.status_code == 200
+    # the facilitator runs cohort A only: one response per survey
+    assert page.content.decode().count('data-label="Responses">1<') == 3

@@ -41,7 +41,7 @@ def test_statements_by_registration_complete_the_path(cast):
         )
     )
     enrolment.refresh_from_db()
-    assert enrolment.started_at == t0.replace(microsecond=t0.microsecond // 1000 * 1000) or enrolment.started_at
+    assert enrolment.started_at is not None and abs((enrolment.started_at - t0).total_seconds()) < 0.01
     assert enrolment.steps_completed == 0
     assert StepProgress.objects.get(enrolment=enrolment, step=first).status == "in_progress"
 
@@ -64,7 +64,7 @@ def test_statements_by_registration_complete_the_path(cast):
     assert enrolment.completed_at is not None
     assert enrolment.score == 0.8
     assert enrolment.passed is True
-    assert enrolment.started_at is not None and enrolment.last_activity_at >= enrolment.started_at
+    assert enrolment.last_activity_at is not None and enrolment.last_activity_at > enrolment.started_at
     row = StepProgress.objects.get(enrolment=enrolment, step=second)
     assert (row.status, row.success, row.time_spent_seconds) == ("completed", True, 600)
     assert EnrolmentEvent.objects.filter(enrolment=enrolment, kind="completed").count() == 1

@@ -195,7 +195,12 @@ def test_rule_update_checks_the_merged_values_and_audits(db):
 @pytest.fixture
 def counting_job():
     calls: list[int] = []
-    schedule.register("test.counting", lambda: calls.append(1) or {"n": len(calls)}, every_minutes=10)
+
+    def count() -> dict[str, int]:
+        calls.append(1)
+        return {"n": len(calls)}
+
+    schedule.register("test.counting", count, every_minutes=10)
     yield calls
     schedule._JOBS.pop("test.counting", None)
 

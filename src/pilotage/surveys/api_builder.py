@@ -61,7 +61,8 @@ class SurveyOut(SurveySummaryOut):
 
     @staticmethod
     def resolve_questions(obj: Survey) -> list[Question]:
-        return list(obj.questions.order_by("position", "id"))
+        # sorted in Python: uses the prefetched questions of a list (one query, not one a survey)
+        return sorted(obj.questions.all(), key=lambda q: (q.position, q.pk))
 
 
 class HeadlineOut(Schema):

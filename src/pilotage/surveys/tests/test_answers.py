@@ -293,3 +293,15 @@ def test_portal_home_shows_the_panel(cast: Any, login: Any, setup: dict[str, Any
     body = login(cast.learner).get(reverse("portal:home")).content.decode()
     assert "Evaluations to answer" in body
     assert reverse("surveys:answer", args=[setup["invitation"].token]) in body
+
+
+def test_api_my_invitations_query_count(
+    cast: Any, login: Any, setup: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(4):
+        f.invite(survey=f.make_survey(programme=setup["programme"]), enrolment=setup["enrolment"])
+    client = login(cast.learner)
+    client.get("/api/v1/surveys/invitations/mine")
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/v1/surveys/invitations/mine").json()
+    assert body["count"] == 5 and all(len(i["survey"]["questions"]) == 5 for i in body["items"])

@@ -18,8 +18,10 @@ class DeliveryConfig(AppConfig):
         nav_progress.register()
         nav_portal.register()
         # The LRS projection (delivery.progress) is registered by the progress part:
-        from pilotage.delivery import progress  # noqa: F401
         # Periodic reminders (core.schedule), by the progress part:
-        from pilotage.delivery import reminders
+        from pilotage.delivery import (
+            progress,  # noqa: F401
+            reminders,
+        )
 
         reminders.register()

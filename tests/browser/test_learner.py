@@ -174,7 +174,8 @@ def test_learner_launches_a_step_and_sees_progress_then_answers_the_hot_evaluati
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     _answer_every_question(page)
     page.locator("button.sv-submit").click()
-    page.wait_for_url(_url(live_server, "surveys:answer", invitation.token))
+    # The thank-you page: the same address with ?done=1 (and the language).
+    page.wait_for_url(re.compile(re.escape(_url(live_server, "surveys:answer", invitation.token)) + r"\?done=1"))
     invitation.refresh_from_db()
     assert invitation.answered_at is not None
 

@@ -53,6 +53,8 @@ delivery:enrolment_unenrol          GET    coh_enrolment   302  200 200 403 404 
 delivery:enrolment_unenrol          POST   coh_enrolment   302  302 302 403 404 403 403 403 404 404 404 404 404 404
 delivery:enrolment_transfer         GET    coh_enrolment   302  200 200 403 404 403 403 403 404 404 404 404 404 404
 delivery:enrolment_transfer         POST   coh_transfer    302  302 302 403 404 403 403 403 404 404 404 404 404 404
+delivery:enrolment_decide           GET    coh_pending     302  200 200 403 404 403 403 403 404 404 404 404 404 404
+delivery:enrolment_decide           POST   coh_pending     302  302 302 403 404 403 403 403 404 404 404 404 404 404
 delivery:enrolment_due              GET    coh_enrolment   302  405 405 405 405 405 405 405 405 405 405 405 405 405
 delivery:enrolment_due              POST   coh_enrolment   302  302 302 403 404 403 403 403 404 404 404 404 404 404
 delivery:programme_settings         GET    coh_programme   302  200 200 403 404 403 403 403 403 403 403 403 403 403
@@ -165,6 +167,13 @@ def _transfer(cast: Cast, user: Any) -> Target:
     return Target(kwargs={"pk": e.pk}, data={"to_cohort": _transfer_target(cast).pk, "reason": "Dates"})
 
 
+def _pending(cast: Cast, user: Any) -> Target:
+    """A self-enrolment waiting for the manager: the L&D team may decide on their behalf."""
+    e = _enrolment(cast)
+    Enrolment.objects.filter(pk=e.pk).update(status=Enrolment.Status.PENDING)
+    return Target(kwargs={"pk": e.pk}, data={"decision": "approve"})
+
+
 def _api_transfer(cast: Cast, user: Any) -> Target:
     e = _enrolment(cast)
     return Target(kwargs={"enrolment_id": e.pk}, json={"to_cohort_id": _transfer_target(cast).pk, "reason": "Dates"})
@@ -186,6 +195,7 @@ TARGETS: dict[str, Filler] = {
         kwargs={"pk": _enrolment(cast).pk}, data={"reason": "Départ", "due_on": _dates()["ends_on"]}
     ),
     "coh_transfer": _transfer,
+    "coh_pending": _pending,
     "coh_programme": lambda cast, user: Target(
         kwargs={"programme_pk": _programme(cast).pk}, data={"at_risk_inactive_days": "14"}
     ),

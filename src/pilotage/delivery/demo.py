@@ -42,7 +42,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from pilotage.core.errors import ValidationFailed
-from pilotage.delivery import services_attendance, services_cohorts, services_enrolments, xapi
+from pilotage.delivery import reminders, services_attendance, services_cohorts, services_enrolments, xapi
 from pilotage.delivery.models import (
     Attendance,
     Cohort,
@@ -800,14 +800,21 @@ def _reminder_rules(state: _State, programmes: list[Programme]) -> None:
             (ReminderRule.Kind.OVERDUE, 1, 7, 2),
         ]
         for kind, days, repeat, escalate in specs:
-            ReminderRule.objects.create(
-                programme=programme, kind=kind, days=days, repeat_every_days=repeat, escalate_after=escalate
+            reminders.reminder_rule_create(
+                actor=state.actor,
+                programme=programme,
+                kind=kind,
+                days=days,
+                repeat_every_days=repeat,
+                escalate_after=escalate,
             )
             state.summary.reminder_rules += 1
 
 
 def _reminders_sent(state: _State) -> None:
-    """A few reminders already sent: the last ones to overdue and inactive learners."""
+    """A few reminders already sent to overdue learners (and escalations to their managers), with
+    the keys the reminder engine gives them: its first run after the demo sends only what is due
+    beyond these."""
     rng = state.rng
     overdue = list(
         Enrolment.objects.filter(status=Enrolment.Status.ACTIVE, due_on__lt=state.today)
@@ -821,14 +828,18 @@ def _reminders_sent(state: _State) -> None:
         if rule is None or not enrolment.employee.email:
             continue
         sent = 1 + rng.randint(0, 2)
+        due_on = enrolment.due_on or state.today
+        prefix = f"{rule.kind}:r{rule.pk}:e{enrolment.pk}:{due_on:%Y%m%d}"
         for n in range(sent):
-            when = _at(state, (enrolment.due_on or state.today) + dt.timedelta(days=1 + 7 * n), 7)
+            when = _at(state, due_on + dt.timedelta(days=rule.days + (rule.repeat_every_days or 7) * n), 7)
             if when > state.now:
                 break
             to_manager = rule.escalate_after is not None and n + 1 > rule.escalate_after
             manager = enrolment.employee.manager if to_manager else None
+            if to_manager and manager is None:
+                break
             ReminderSend.objects.get_or_create(
-                key=f"overdue:{rule.pk}:{enrolment.pk}:{n + 1}",
+                key=f"{prefix}:manager" if to_manager else f"{prefix}:{n}",
                 defaults={
                     "rule": rule,
                     "enrolment": enrolment,

@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern] = [
     path("sessions/<int:pk>/calendar.ics", c.session_ics, name="session_ics"),
     path("enrolments/<int:pk>/", e.enrolment_detail, name="enrolment_detail"),
     path("enrolments/<int:pk>/unenrol/", e.enrolment_unenrol, name="enrolment_unenrol"),
+    path("enrolments/<int:pk>/decide/", e.enrolment_decide, name="enrolment_decide"),
     path("enrolments/<int:pk>/transfer/", e.enrolment_transfer, name="enrolment_transfer"),
     path("enrolments/<int:pk>/due/", e.enrolment_due, name="enrolment_due"),
     path("programmes/<int:programme_pk>/settings/", c.programme_settings, name="programme_settings"),

@@ -197,3 +197,29 @@ def enrolment_due(request: Request, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Enter a date (YYYY-MM-DD)."))
     return redirect(enrolment_url(enrolment))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrolment_decide(request: Request, pk: int) -> HttpResponse:
+    """The L&D team approves or declines a pending self-enrolment on the manager's behalf (a
+    learner without a manager account, a manager away): recorded as their decision."""
+    enrolment = _for_manage(request, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = request.POST.get("decision", "")
+        try:
+            if decision == "approve":
+                services_enrolments.enrolment_approve(actor=request.user, enrolment=enrolment)
+            elif decision == "decline":
+                services_enrolments.enrolment_decline(
+                    actor=request.user, enrolment=enrolment, reason=form.cleaned_data["reason"]
+                )
+            else:
+                raise ValidationFailed({"decision": [_("Choose “Approve” or “Decline”.")]})
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Approved.") if decision == "approve" else _("Declined."))
+            return redirect(enrolment_url(enrolment))
+    return render(request, "delivery/cohorts/enrolment_decide.html", {"form": form, "enrolment": enrolment})

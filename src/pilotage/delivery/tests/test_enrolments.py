@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.models import AuditEvent
@@ -140,3 +141,28 @@ def test_default_due_date_from_settings(cast: Any) -> None:
     conf.save()
     e = svc.enrol(actor=cast.dlm, cohort=cohort, employee=cast.employees["learner"])
     assert e.due_on == cohort.starts_on + dt.timedelta(days=30)
+
+
+def test_the_team_decides_a_pending_self_enrolment_on_the_managers_behalf(cast: Any, login: Any) -> None:
+    cohort = make_cohort()
+    e = svc.enrol(actor=cast.dlm, cohort=cohort, employee=cast.employees["learner"])
+    Enrolment.objects.filter(pk=e.pk).update(status=Enrolment.Status.PENDING)
+    client = login(cast.ld)
+    url = reverse("delivery:enrolment_decide", args=[e.pk])
+    # Declining needs a reason: refused, nothing changes.
+    response = client.post(url, {"decision": "decline", "reason": ""})
+    assert response.status_code == 200
+    e.refresh_from_db()
+    assert e.status == Enrolment.Status.PENDING
+    # No decision named: refused with a message.
+    response = client.post(url, {"decision": "maybe"})
+    assert response.status_code == 200 and response.context["form"].errors
+    # Approved: a seat, and the event names who decided.
+    response = client.post(url, {"decision": "approve"})
+    assert response.status_code == 302
+    e.refresh_from_db()
+    assert e.status == Enrolment.Status.ACTIVE
+    assert e.events.filter(kind="approved", by=cast.ld).exists()
+    # Only a pending enrolment can be decided.
+    response = client.post(url, {"decision": "approve"})
+    assert response.status_code == 200

@@ -78,18 +78,44 @@ def claim(job: Periodic, *, now: dt.datetime | None = None, force: bool = False)
     return bool(qs.update(started_at=now, status=Job.Status.RUNNING, message=""))
 
 
+def execute(name: str) -> str:
+    """Run the registered job ``name`` now and record the outcome on its row: "ran" or "failed"
+    (a failing job is logged, never raised: the others still run)."""
+    from django.utils import timezone
+
+    from pilotage.core.models import Job
+
+    job = _JOBS.get(name)
+    if job is None:
+        logger.error("Periodic job %s is not registered in this process", name)
+        return "failed"
+    try:
+        result = job.fn()
+    except Exception as exc:
+        logger.exception("Periodic job %s failed", job.name)
+        Job.objects.filter(kind=f"schedule:{job.name}").update(
+            status=Job.Status.FAILED, finished_at=timezone.now(), message=str(exc)[:500]
+        )
+        return "failed"
+    Job.objects.filter(kind=f"schedule:{job.name}").update(
+        status=Job.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        result=result if isinstance(result, dict) else {"result": str(result)[:200]},
+    )
+    return "ran"
+
+
 def run_due(
     *,
     now: dt.datetime | None = None,
     force: bool = False,
     only: set[str] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    via_worker: bool = False,
 ) -> dict[str, str]:
-    """Run every registered job that is due; returns ``{name: "ran" | "not due" | "failed"}``."""
-    from django.utils import timezone
-
-    from pilotage.core.models import Job
-
+    """Claim every registered job that is due and run it: here, or — ``via_worker`` — as a task
+    of the task worker (``pilotage worker``), which then sends the e-mails. Returns
+    ``{name: "ran" | "queued" | "not due" | "failed"}``."""
     todo = [job for job in jobs() if only is None or job.name in only]
     out: dict[str, str] = {}
     for i, job in enumerate(todo):
@@ -98,21 +124,13 @@ def run_due(
         if not claim(job, now=now, force=force):
             out[job.name] = "not due"
             continue
-        try:
-            result = job.fn()
-        except Exception as exc:  # one failing job must not stop the others
-            logger.exception("Periodic job %s failed", job.name)
-            Job.objects.filter(kind=f"schedule:{job.name}").update(
-                status=Job.Status.FAILED, finished_at=timezone.now(), message=str(exc)[:500]
-            )
-            out[job.name] = "failed"
-            continue
-        Job.objects.filter(kind=f"schedule:{job.name}").update(
-            status=Job.Status.SUCCEEDED,
-            finished_at=timezone.now(),
-            result=result if isinstance(result, dict) else {"result": str(result)[:200]},
-        )
-        out[job.name] = "ran"
+        if via_worker:
+            from pilotage.core.tasks import periodic_job_task
+
+            periodic_job_task.enqueue(job.name)
+            out[job.name] = "queued"
+        else:
+            out[job.name] = execute(job.name)
     if progress:
         progress(len(todo), len(todo), "")
     return out

@@ -215,6 +215,28 @@ def test_run_due_runs_a_job_once_per_period(db, counting_job):
     assert (row.status, row.result) == ("succeeded", {"n": 2})
 
 
+def test_via_the_worker_a_due_job_is_queued_and_the_worker_runs_it(db, counting_job, monkeypatch):
+    """``pilotage run``'s tick hands due jobs to the task worker (immediate in tests)."""
+    from pilotage.core import tasks as core_tasks
+
+    real = core_tasks.periodic_job_task
+    enqueued: list[tuple] = []
+
+    class Spy:
+        def enqueue(self, *args):
+            enqueued.append(args)
+            return real.enqueue(*args)
+
+    monkeypatch.setattr(core_tasks, "periodic_job_task", Spy())
+    now = timezone.now()
+    out = schedule.run_due(now=now, only={"test.counting"}, via_worker=True)
+    again = schedule.run_due(now=now, only={"test.counting"}, via_worker=True)
+    assert out == {"test.counting": "queued"} and again == {"test.counting": "not due"}
+    assert enqueued == [("test.counting",)]
+    assert len(counting_job) == 1  # the (immediate) worker ran it once
+    assert Job.objects.get(kind="schedule:test.counting").status == "succeeded"
+
+
 def test_two_ticks_claim_a_period_once(db, counting_job):
     job = next(j for j in schedule.jobs() if j.name == "test.counting")
     now = timezone.now()

@@ -42,7 +42,7 @@ def test_child_commands_are_the_web_server_and_the_worker() -> None:
     assert commands == {
         "web": ["/opt/py", "-m", "pilotage.cli", "runserver", "0.0.0.0:8765", "--noreload"],
         "worker": ["/opt/py", "-m", "pilotage.cli", "worker", "--no-startup-delay"],
-        "tick": ["/opt/py", "-m", "pilotage.cli", "tick", "--loop", "--no-progress"],
+        "tick": ["/opt/py", "-m", "pilotage.cli", "tick", "--loop", "--no-progress", "--via-worker"],
     }
     assert run.child_commands(host="::1", port=80)["web"][4] == "[::1]:80"
     assert run.child_commands(host="localhost", port=80)["web"][0] == sys.executable

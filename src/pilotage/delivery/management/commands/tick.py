@@ -1,6 +1,7 @@
 """``pilotage tick``: run the periodic jobs that are due (reminders, survey dispatch…).
 
-Call it from cron every few minutes, or let ``pilotage run`` start it with ``--loop``. Each
+Call it from cron every few minutes, or let ``pilotage run`` start it with ``--loop
+--via-worker``: the jobs then run in the task worker, which sends the e-mails. Each
 job's last run is kept in the database and claimed atomically (``pilotage.core.schedule``):
 two ticks at once, on one machine or two, never run the same job twice in its period.
 """
@@ -27,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--loop", action="store_true", help="Tick again every --every seconds until stopped.")
         parser.add_argument("--every", type=int, default=60, help="Seconds between two ticks with --loop (default 60).")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--via-worker",
+            action="store_true",
+            help="Hand each due job to the task worker (`pilotage worker`) instead of running it here.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         jobs = schedule.jobs()
@@ -42,7 +48,9 @@ class Command(BaseCommand):
             raise CommandError("--every must be at least 1 second.")
         while True:
             with ProgressBar("tick", enabled=not options["no_progress"] and not options["loop"], unit="jobs") as bar:
-                results = schedule.run_due(force=options["force"], only=only, progress=bar)
+                results = schedule.run_due(
+                    force=options["force"], only=only, progress=bar, via_worker=options["via_worker"]
+                )
             for name, outcome in results.items():
                 if outcome != "not due" or not options["loop"]:
                     self.stdout.write(f"{name}: {outcome}")

@@ -44,8 +44,9 @@ def child_commands(*, host: str, port: int, python: str | None = None) -> dict[s
     return {
         "web": [*base, "runserver", server_address(host, port), "--noreload"],
         "worker": [*base, "worker", "--no-startup-delay"],
-        # The periodic jobs (reminders, survey dispatch): `pilotage tick` every minute.
-        "tick": [*base, "tick", "--loop", "--no-progress"],
+        # The periodic jobs (reminders, survey dispatch): `pilotage tick` claims the due ones every
+        # minute and hands them to the worker.
+        "tick": [*base, "tick", "--loop", "--no-progress", "--via-worker"],
     }
 
 

@@ -32,16 +32,16 @@ import datetime as dt
 import random
 import uuid
 import zoneinfo
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from pilotage.core.errors import ValidationFailed
+from pilotage.core.mail import nothing_sent_on_commit
 from pilotage.delivery import reminders, services_attendance, services_cohorts, services_enrolments, xapi
 from pilotage.delivery.models import (
     Attendance,
@@ -201,17 +201,6 @@ class _State:
         self.done += count
         if self.progress is not None:
             self.progress(self.done, max(self.total, self.done), message)
-
-
-@contextmanager
-def _no_mail() -> Iterator[None]:
-    """The demo tells a past story: drop the e-mails, calendar invitations and tasks its
-    services queue for after the commit (call it inside ``transaction.atomic``)."""
-    before = len(connection.run_on_commit)
-    try:
-        yield
-    finally:
-        del connection.run_on_commit[before:]
 
 
 def demo_allowed() -> bool:
@@ -902,7 +891,7 @@ def demo_delivery_create(
         summary=summary,
         progress=progress,
     )
-    with transaction.atomic(), _no_mail():
+    with transaction.atomic(), nothing_sent_on_commit():
         state.facilitators = _facilitators(state)
         persona = _persona("learner@orvalis.example")
         state.learner_id = persona.employee_id if persona is not None else None
@@ -912,7 +901,7 @@ def demo_delivery_create(
     state.tick("settings")
     counters: dict[int, int] = {}
     for plan in sorted(plans, key=lambda p: (p.starts_on, p.path.pk)):
-        with transaction.atomic(), _no_mail():
+        with transaction.atomic(), nothing_sent_on_commit():
             programme = plan.path.programme
             counters[programme.pk] = counters.get(programme.pk, 0) + 1
             cohort = _cohort_create(state, plan, counters[programme.pk])
@@ -933,7 +922,7 @@ def demo_delivery_create(
                 services_cohorts.cohort_update(actor=state.actor, cohort=cohort, status=plan.status)
             summary.cohorts += 1
         state.tick(cohort.code)
-    with transaction.atomic(), _no_mail():
+    with transaction.atomic(), nothing_sent_on_commit():
         _flush(state, force=True)
         _transfer_one(state, plans)
         _backdate(state)

@@ -48,7 +48,8 @@ from django.utils import timezone
 
 from pilotage.delivery import xapi
 from pilotage.delivery.models import Enrolment, EnrolmentEvent, StepProgress
-from pilotage.lrs import bulk, projections, validation
+from pilotage.lrs import bulk, projections
+from pilotage.lrs import progress as lrs_progress
 from pilotage.programmes import paths
 from pilotage.programmes.models import PathStep
 
@@ -66,35 +67,14 @@ def _chunks(values: list[Any]) -> Iterable[list[Any]]:
         yield values[start : start + CHUNK]
 
 
-def _timestamp(payload: dict[str, Any]) -> dt.datetime:
-    value = payload.get("timestamp") or payload["stored"]
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        moment = validation.parse_timestamp(value, path="timestamp")
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _score(result: dict[str, Any]) -> float | None:
-    score = result.get("score")
-    if not isinstance(score, dict):
-        return None
-    if isinstance(score.get("scaled"), int | float):
-        return max(0.0, min(1.0, float(score["scaled"])))
-    raw, high = score.get("raw"), score.get("max")
-    if isinstance(raw, int | float) and isinstance(high, int | float) and high > 0:
-        return max(0.0, min(1.0, float(raw) / float(high)))
-    return None
+    """The result's scaled score, kept within 0..1 for progress."""
+    score = lrs_progress.scaled_score(result)
+    return None if score is None else max(0.0, min(1.0, score))
 
 
-def _duration(result: dict[str, Any]) -> float:
-    value = result.get("duration")
-    if not isinstance(value, str):
-        return 0.0
-    try:
-        return validation.parse_duration(value, path="result.duration")
-    except Exception:  # validated at ingest; a duration we cannot add is not worth a failed batch
-        return 0.0
+_timestamp = lrs_progress.statement_time
+_duration = lrs_progress.duration_seconds
 
 
 def _registration(value: str | None) -> str | None:

@@ -530,15 +530,7 @@ def session_create(
         "virtual_link": virtual_link,
         "capacity": capacity,
     }
-    errors: dict[str, list[str]] = {}
-    try:
-        clean = _clean_session(values, cohort=cohort, seated=seated_count(cohort))
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-        clean = {}
-    people = _facilitators(facilitators, errors)
-    if errors:
-        raise ValidationFailed(errors)
+    clean, people = _validated_session(values, cohort=cohort, facilitators=facilitators)
     session = Session.objects.create(cohort=cohort, **clean)
     if people:
         session.facilitators.set(people)
@@ -563,6 +555,22 @@ def session_create(
     return session
 
 
+def _validated_session(
+    values: dict[str, Any], *, cohort: Cohort, facilitators: Iterable[Any] | None
+) -> tuple[dict[str, Any], Any]:
+    """The cleaned fields and facilitators of a session, or every error at once."""
+    errors: dict[str, list[str]] = {}
+    try:
+        clean = _clean_session(values, cohort=cohort, seated=seated_count(cohort))
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        clean = {}
+    people = _facilitators(facilitators, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean, people
+
+
 def timezone_now() -> dt.datetime:
     return timezone.now()
 
@@ -584,15 +592,7 @@ def session_update(
         **{name: getattr(session, name) for name in SESSION_FIELDS},
         **values,
     }
-    errors: dict[str, list[str]] = {}
-    try:
-        clean = _clean_session(merged, cohort=cohort, seated=seated_count(cohort))
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-        clean = {}
-    people = _facilitators(facilitators, errors)
-    if errors:
-        raise ValidationFailed(errors)
+    clean, people = _validated_session(merged, cohort=cohort, facilitators=facilitators)
     for name, value in clean.items():
         setattr(session, name, value)
     changes = diff(before, snapshot(session, SESSION_FIELDS))

@@ -40,7 +40,8 @@ PASSED = VERBS + "passed"
 FAILED = VERBS + "failed"
 
 
-def _timestamp(payload: dict[str, Any]) -> dt.datetime:
+def statement_time(payload: dict[str, Any]) -> dt.datetime:
+    """When a stored statement happened: its timestamp (else stored), always aware."""
     value = payload.get("timestamp") or payload["stored"]
     try:
         moment = dt.datetime.fromisoformat(value)
@@ -49,7 +50,8 @@ def _timestamp(payload: dict[str, Any]) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _score(result: dict[str, Any]) -> float | None:
+def scaled_score(result: dict[str, Any]) -> float | None:
+    """The scaled score of a result (``scaled``, else ``raw``/``max``), or None."""
     score = result.get("score")
     if not isinstance(score, dict):
         return None
@@ -61,7 +63,8 @@ def _score(result: dict[str, Any]) -> float | None:
     return None
 
 
-def _duration(result: dict[str, Any]) -> float:
+def duration_seconds(result: dict[str, Any]) -> float:
+    """The result's ISO 8601 duration in seconds (0 when absent or unreadable)."""
     value = result.get("duration")
     if not isinstance(value, str):
         return 0.0
@@ -169,7 +172,7 @@ def _upsert_progress(statements: list[projections.StoredStatement]) -> None:
         entry = acc.get(key)
         if entry is None:
             entry = acc[key] = _Progress(employee_id=s.employee_id)
-        when = _timestamp(s.payload)
+        when = statement_time(s.payload)
         entry.count += 1
         if entry.last_activity is None or when > entry.last_activity:
             entry.last_activity = when
@@ -183,10 +186,10 @@ def _upsert_progress(statements: list[projections.StoredStatement]) -> None:
             entry.success = False
         result = s.payload.get("result")
         if isinstance(result, dict):
-            score = _score(result)
+            score = scaled_score(result)
             if score is not None and (entry.best_score is None or score > entry.best_score):
                 entry.best_score = score
-            entry.time_spent += _duration(result)
+            entry.time_spent += duration_seconds(result)
     rows = [
         (
             agent_id,
@@ -218,7 +221,7 @@ def _daily_counts(statements: list[projections.StoredStatement]) -> dict[DailyKe
     units = dict(Employee.objects.filter(pk__in=employee_ids).values_list("pk", "org_unit_id")) if employee_ids else {}
     counts: dict[DailyKey, int] = {}
     for s in statements:
-        day = _timestamp(s.payload).astimezone(tz).date()
+        day = statement_time(s.payload).astimezone(tz).date()
         unit = units.get(s.employee_id) if s.employee_id else None
         key = (day, s.activity_id or 0, verb_ids[s.verb_iri], unit or 0)
         counts[key] = counts.get(key, 0) + 1

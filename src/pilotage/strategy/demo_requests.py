@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
+from pilotage.core.mail import nothing_sent_on_commit
 from pilotage.people.models import Audience, User
 from pilotage.strategy.models import Objective, RequestComment, RequestTransition, TrainingRequest
 from pilotage.strategy.services_objectives import objective_create
@@ -800,16 +798,6 @@ COMMENTS_INTERNAL = [
 ]
 
 
-@contextmanager
-def _no_mail() -> Iterator[None]:
-    """The demo tells a past story: drop the e-mails its services queue for after the commit."""
-    before = len(connection.run_on_commit)
-    try:
-        yield
-    finally:
-        del connection.run_on_commit[before:]
-
-
 def _user(prefix: str) -> User | None:
     return User.objects.filter(email=f"{prefix}@{DOMAIN}", is_active=True).first()
 
@@ -842,7 +830,7 @@ def seed(*, rng: random.Random) -> dict[str, int]:
         return counts
     if Objective.objects.filter(title=OBJECTIVES[0].title).exists():
         return counts
-    with _no_mail():
+    with nothing_sent_on_commit():
         objectives = _seed_objectives(dlm, counts)
         _seed_requests(rng, objectives, requesters, [dlm, ld], counts)
     return counts

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from pilotage.core.mail import nothing_sent_on_commit
 from pilotage.delivery.models import Cohort
 from pilotage.people.permissions import acting_dlm
 from pilotage.programmes.models import Programme
@@ -60,16 +60,6 @@ MANAGER_COMMENTS_FR = [
     "Plus autonome sur le sujet depuis la formation.",
     "Peu d'occasions de mettre en pratique ce trimestre.",
 ]
-
-
-@contextmanager
-def _no_mail() -> Iterator[None]:
-    """Drop the e-mails the services queue for after the commit (inside ``transaction.atomic``)."""
-    before = len(connection.run_on_commit)
-    try:
-        yield
-    finally:
-        del connection.run_on_commit[before:]
 
 
 def _rules(actor: Any, rng: random.Random) -> tuple[int, int]:
@@ -203,7 +193,7 @@ def demo_surveys_create(
     if not Cohort.objects.exists():
         return {"templates": 0}
     now = timezone.now()
-    with transaction.atomic(), _no_mail():
+    with transaction.atomic(), nothing_sent_on_commit():
         templates = len(services.templates_ensure(actor=actor))
         rules, anonymous = _rules(actor, rng)
     # The dispatcher, replayed week by week over the year (the worker's periodic job).
@@ -213,7 +203,7 @@ def demo_surveys_create(
     seen: set[int] = set()
     _questions.clear()
     _moods.clear()
-    with transaction.atomic(), _no_mail():
+    with transaction.atomic(), nothing_sent_on_commit():
         for index, moment in enumerate([*moments, now]):
             # Invitations go out, most are answered within days, the rest get a reminder.
             dispatch.dispatch_invitations(now=moment)

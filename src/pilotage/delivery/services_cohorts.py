@@ -297,23 +297,15 @@ def _clean_cohort(values: dict[str, Any], *, seated: int) -> dict[str, Any]:
         ]
     out["starts_on"], out["ends_on"] = starts, ends
     out["capacity"] = _capacity(values.get("capacity"), seated, errors)
-    language = str(values.get("language") or Language.FR)
-    if language not in Language.values:
-        errors["language"] = [
-            _("Unknown language “%(value)s”: choose one of %(choices)s.")
-            % {"value": language, "choices": ", ".join(Language.values)}
-        ]
-    out["language"] = language
+    out["language"] = _choice(
+        values.get("language") or Language.FR, Language.values, "language", _("Unknown language"), errors
+    )
     out["timezone"] = _tz(values.get("timezone"), errors)
     out["location"] = _short(values.get("location"), "location", 300, errors)
     out["virtual_link"] = _url(values.get("virtual_link"), "virtual_link", errors)
-    status = str(values.get("status") or Cohort.Status.OPEN)
-    if status not in Cohort.Status.values:
-        errors["status"] = [
-            _("Unknown status “%(value)s”: choose one of %(choices)s.")
-            % {"value": status, "choices": ", ".join(Cohort.Status.values)}
-        ]
-    out["status"] = status
+    status = out["status"] = _choice(
+        values.get("status") or Cohort.Status.OPEN, Cohort.Status.values, "status", _("Unknown status"), errors
+    )
     out["cancel_reason"] = _short(values.get("cancel_reason"), "cancel_reason", REASON_MAX, errors)
     if status == Cohort.Status.CANCELLED and not out["cancel_reason"]:
         errors["cancel_reason"] = [_("Give the reason for cancelling the cohort.")]
@@ -454,16 +446,23 @@ def _aware(value: Any, zone_name: str, name: str, errors: dict[str, list[str]]) 
     return value
 
 
+def _choice(value: Any, choices: list[str], field: str, unknown: str, errors: dict[str, list[str]]) -> str:
+    """``value`` when it is one of ``choices``; else an error on ``field`` that lists them."""
+    value = str(value)
+    if value not in choices:
+        errors[field] = [
+            _("%(unknown)s “%(value)s”: choose one of %(choices)s.")
+            % {"unknown": unknown, "value": value, "choices": ", ".join(choices)}
+        ]
+    return value
+
+
 def _clean_session(values: dict[str, Any], *, cohort: Cohort, seated: int) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     out: dict[str, Any] = {"title": _title(values.get("title"), errors)}
-    kind = str(values.get("kind") or Session.Kind.IN_PERSON)
-    if kind not in Session.Kind.values:
-        errors["kind"] = [
-            _("Unknown session type “%(value)s”: choose one of %(choices)s.")
-            % {"value": kind, "choices": ", ".join(Session.Kind.values)}
-        ]
-    out["kind"] = kind
+    kind = out["kind"] = _choice(
+        values.get("kind") or Session.Kind.IN_PERSON, Session.Kind.values, "kind", _("Unknown session type"), errors
+    )
     out["timezone"] = _tz(values.get("timezone") or cohort.timezone, errors)
     starts = _aware(values.get("starts_at"), out["timezone"], "starts_at", errors)
     ends = _aware(values.get("ends_at"), out["timezone"], "ends_at", errors)

@@ -67,6 +67,22 @@ def test_session_ends_before_start_refused(cast: Any) -> None:
     assert not Session.objects.exists()
 
 
+def test_unknown_choices_are_refused_naming_the_allowed_values(cast: Any) -> None:
+    cohort = make_cohort()
+    start, end = _when()
+    with pytest.raises(ValidationFailed) as err:
+        svc.session_create(actor=cast.dlm, cohort=cohort, title="A", kind="webinar", starts_at=start, ends_at=end)
+    assert err.value.errors["kind"] == ["Unknown session type “webinar”: choose one of virtual, in_person."]
+    today = timezone.localdate()
+    with pytest.raises(ValidationFailed) as err:
+        svc.cohort_create(
+            actor=cast.dlm, path=make_path(), title="X", starts_on=today, ends_on=today, language="de", status="x"
+        )
+    assert err.value.errors["language"] == ["Unknown language “de”: choose one of fr, en."]
+    assert err.value.errors["status"][0].startswith("Unknown status “x”: choose one of planned, open,")
+    assert not Session.objects.exists()
+
+
 def test_session_capacity_below_seated_refused(cast: Any) -> None:
     cohort = make_cohort()
     for key in ("learner", "peer"):

@@ -1,5 +1,7 @@
 """Notifications by e-mail, written in the recipient's language and sent after the
-transaction commits (a rolled-back change sends nothing).
+transaction commits (a rolled-back change sends nothing). A mail server error after the commit
+is logged by Django (``robust`` on-commit callbacks) and never turns a saved change into an
+error page, nor stops the other recipients' mails.
 
 Templates: ``<name>_subject.txt`` (one line) and ``<name>.txt`` (plain text body), rendered
 with ``context`` plus ``site_url``.
@@ -45,13 +47,13 @@ def notify(
     subject, body = render_message(template, context, language)
     if not attachments:
         transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False)
+            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False), robust=True
         )
         return
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)
-    transaction.on_commit(lambda: message.send(fail_silently=False))
+    transaction.on_commit(lambda: message.send(fail_silently=False), robust=True)
 
 
 @contextmanager

@@ -188,6 +188,7 @@ def cohort_detail(request: Request, pk: int) -> HttpResponse:
         "free": None if limit is None else max(0, limit - len(seated)),
         "facilitators": list(cohort.facilitators.all()),
         "can_manage": permissions.can_manage_delivery(user),
+        "can_attend": permissions.can_take_attendance(user),
         "tones": STATUS_TONES,
         "history": history_for(cohort, limit=20) if permissions.can_manage_delivery(user) else [],
     }

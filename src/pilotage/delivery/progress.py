@@ -159,11 +159,13 @@ def _map(
     reg_of = {s.pk: _registration(s.registration) for s in todo}
     regs = {r for r in reg_of.values() if r}
     by_reg: dict[str, tuple[int, int]] = {}  # registration → (enrolment, path)
+    owner: dict[int, int] = {}  # enrolment → its employee
     for chunk in _chunks(sorted(regs)):
-        for registration, pk, path_id in Enrolment.objects.filter(registration__in=chunk).values_list(
-            "registration", "pk", "cohort__path_id"
+        for registration, pk, path_id, employee_id in Enrolment.objects.filter(registration__in=chunk).values_list(
+            "registration", "pk", "cohort__path_id", "employee_id"
         ):
             by_reg[str(registration)] = (pk, path_id)
+            owner[pk] = employee_id
     iris = sorted({iri for found in iris_of.values() for iri in found})
     steps: dict[str, tuple[int, int]] = {}  # IRI → (step, path)
     for chunk in _chunks(iris):
@@ -198,7 +200,10 @@ def _map(
         when: dt.datetime | None = None
         if reg is not None and reg in by_reg:
             enrolment_id, path_id = by_reg[reg]
-            if enrolment_id in skip:
+            if enrolment_id in skip or s.employee_id != owner[enrolment_id]:
+                # A registration only moves the enrolment of the person it belongs to: a
+                # statement about someone else (or an actor no employee matches) that carries
+                # it counts for nobody's enrolment (decision 0032).
                 continue
             when = _timestamp(s.payload)
             e = per_enrol.setdefault(enrolment_id, _EnrolAcc())

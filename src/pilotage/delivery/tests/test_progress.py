@@ -70,6 +70,36 @@ def test_statements_by_registration_complete_the_path(cast):
     assert EnrolmentEvent.objects.filter(enrolment=enrolment, kind="completed").count() == 1
 
 
+def test_a_registration_moves_only_its_owners_enrolment(cast):
+    """Someone else's statement (or an unknown actor's) carrying a learner's registration — a
+    launch credential can post any actor — counts for nobody's enrolment."""
+    lp = f.path(steps=2)
+    coh = f.cohort(lp)
+    enrolment = f.enrol(coh, cast.employees["learner"])
+    first, _second = f.steps_of(lp)
+    f.store(
+        f.statement(
+            cast.employees["peer"], xapi.VERB_COMPLETED, first.activity_iri, registration=enrolment.registration
+        )
+    )
+    stranger = f.statement(
+        cast.employees["learner"], xapi.VERB_COMPLETED, first.activity_iri, registration=enrolment.registration
+    )
+    stranger["actor"] = {"objectType": "Agent", "mbox": "mailto:someone@elsewhere.example"}
+    f.store(stranger)
+    enrolment.refresh_from_db()
+    assert (enrolment.started_at, enrolment.steps_completed) == (None, 0)
+    assert not StepProgress.objects.filter(enrolment=enrolment).exists()
+    # The owner's own statement still counts.
+    f.store(
+        f.statement(
+            cast.employees["learner"], xapi.VERB_COMPLETED, first.activity_iri, registration=enrolment.registration
+        )
+    )
+    enrolment.refresh_from_db()
+    assert enrolment.steps_completed == 1
+
+
 def test_attendance_completes_a_step_and_absence_counts_nowhere(cast):
     lp = f.path(steps=2)
     enrolment = f.enrol(f.cohort(lp), cast.employees["learner"])

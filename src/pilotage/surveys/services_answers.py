@@ -7,11 +7,15 @@ racing (two tabs, a double tap, two web processes) both validate, but only one u
 the row; the other gets ``AlreadyAnswered`` and its transaction stores nothing.
 
 Anonymous surveys (decision 0027): the response keeps no invitation and the statements carry a
-one-off anonymous account as actor and no registration.
+one-off anonymous account as actor and no registration. No time finer than the day is kept:
+``Invitation.answered_at`` is midnight (site time zone) of the day, ``Response.submitted_at`` and
+the statements' ``timestamp`` are noon of that day, and no audit event is written (its own time
+and its invitation would name the respondent and the minute of the answer).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -265,6 +269,16 @@ def anonymous_actor() -> dict[str, Any]:
     }
 
 
+def day_of(moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Midnight and noon, in the site's time zone, of the day of ``moment``: the only times an
+    anonymous answer keeps (decision 0027)."""
+    day = timezone.localtime(moment).date()
+    zone = timezone.get_default_timezone()
+    midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min), zone)
+    noon = timezone.make_aware(dt.datetime.combine(day, dt.time(12)), zone)
+    return midnight, noon
+
+
 # --- the service ------------------------------------------------------------------------------
 
 
@@ -288,11 +302,14 @@ def answer_submit(*, actor: Any, invitation: Invitation, answers: dict[str, Any]
     if not cleaned:
         raise ValidationFailed({"__all__": [_("Answer at least one question.")]})
 
+    # Anonymous: the day only, everywhere the answer leaves a time (decision 0027).
+    midnight, noon = day_of(now)
+    answered_at = midnight if survey.anonymous else now
     # The claim: one submit only gets the row, even with two racing (see the module docstring).
-    claimed = Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(answered_at=now)
+    claimed = Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(answered_at=answered_at)
     if not claimed:
         raise AlreadyAnswered({"__all__": [_("You have already answered this survey: thank you. One answer only.")]})
-    invitation.answered_at = now
+    invitation.answered_at = answered_at
 
     respondent = invitation.respondent
     language = (
@@ -312,8 +329,8 @@ def answer_submit(*, actor: Any, invitation: Invitation, answers: dict[str, Any]
         org_unit_id=learner.org_unit_id,
         role=invitation.role,
         language=language,
-        # Anonymous: the day only, so that the time does not match the invitation's answered_at.
-        submitted_at=now.replace(hour=12, minute=0, second=0, microsecond=0) if survey.anonymous else now,
+        # Anonymous: the day only (noon), so that no time ties it to its invitation.
+        submitted_at=noon if survey.anonymous else now,
     )
     facilitator_ids: set[int] = set()
     if session is not None:
@@ -353,7 +370,13 @@ def answer_submit(*, actor: Any, invitation: Invitation, answers: dict[str, Any]
         role=invitation.role,
         path_uid=cohort.path.uid if cohort is not None else None,
     )
+    if survey.anonymous:
+        stamp = noon.isoformat()
+        for statement in statements:
+            statement["timestamp"] = stamp
     statement_store(statements=statements, client=None, version="2.0.0")
-    # The audit says that the invitation was answered, never which response it gave.
-    audit_record(actor=actor, action="survey.answer", instance=invitation, note=f"survey {survey.pk}")
+    if not survey.anonymous:
+        # The audit says that the invitation was answered, never which response it gave. An
+        # anonymous answer has no audit event: it would name the respondent with the minute.
+        audit_record(actor=actor, action="survey.answer", instance=invitation, note=f"survey {survey.pk}")
     return response

@@ -165,6 +165,60 @@ def test_anonymous_answer_keeps_no_link(cast: Any) -> None:
         assert "E003" not in str(statement.payload)
 
 
+def _day_only(moment: Any) -> bool:
+    """True when ``moment`` (local time) is midnight or noon exactly: no finer than the day."""
+    from django.utils import timezone
+
+    local = timezone.localtime(moment)
+    return (local.minute, local.second, local.microsecond) == (0, 0, 0) and local.hour in (0, 12)
+
+
+def test_anonymous_answer_keeps_no_time_finer_than_the_day(cast: Any) -> None:
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from pilotage.core.models import AuditEvent
+
+    programme = f.make_programme()
+    cohort = f.make_cohort(programme=programme)
+    enrolment = f.enrol(cohort=cohort, employee=cast.employees["learner"])
+    survey = f.make_survey(programme=programme, kinds=("likert", "text"), anonymous=True)
+    invitation = f.invite(survey=survey, enrolment=enrolment)
+    answers = {f"q{q.pk}": (4 if q.kind == "likert" else "Fine") for q in survey.questions.all()}
+    audits_before = set(AuditEvent.objects.values_list("pk", flat=True))
+    # 00:40 on 10 March in Paris is still 9 March in UTC, on purpose: the day is the site's.
+    moment = dt.datetime(2026, 3, 10, 0, 40, 17, 123, tzinfo=timezone.get_default_timezone())
+    with mock.patch("pilotage.surveys.services_answers.timezone.now", return_value=moment):
+        response = answer_submit(actor=cast.learner, invitation=invitation, answers=answers)
+    invitation.refresh_from_db()
+    assert invitation.answered_at is not None and _day_only(invitation.answered_at)
+    assert timezone.localtime(invitation.answered_at).date() == dt.date(2026, 3, 10)
+    response.refresh_from_db()
+    assert _day_only(response.submitted_at)
+    assert timezone.localtime(response.submitted_at).date() == dt.date(2026, 3, 10)
+    statements = list(Statement.objects.all())
+    assert len(statements) == 3
+    for statement in statements:
+        assert _day_only(statement.timestamp)
+        assert timezone.localtime(statement.timestamp).hour == 12
+        assert "registration" not in statement.payload.get("context", {})
+        assert statement.payload["actor"]["account"]["name"].startswith("anonymous-")
+    new_audits = AuditEvent.objects.exclude(pk__in=audits_before)
+    assert not new_audits.filter(action="survey.answer").exists()
+    assert not new_audits.filter(object_type="surveys.invitation").exists()
+
+
+def test_named_answer_keeps_its_time_and_audit(cast: Any, setup: dict[str, Any]) -> None:
+    from pilotage.core.models import AuditEvent
+
+    answer_submit(actor=cast.learner, invitation=setup["invitation"], answers=setup["good"])
+    invitation = Invitation.objects.get(pk=setup["invitation"].pk)
+    assert invitation.answered_at is not None
+    assert AuditEvent.objects.filter(action="survey.answer", object_id=str(invitation.pk)).exists()
+
+
 def test_closed_invitation_is_refused(cast: Any, setup: dict[str, Any]) -> None:
     from django.utils import timezone
 

@@ -32,6 +32,9 @@ portal:launch                       POST   ptl_step         302  404 403 404 404
 portal:launch                       POST   ptl_step_peer    302  404 403 404 404 404 404 403 403 403 403 403 403 403
 portal:step_done                    GET    ptl_doc          302  405 405 405 405 405 405 405 405 405 405 405 405 405
 portal:step_done                    POST   ptl_doc          302  404 403 404 404 404 302 403 403 403 403 403 403 403
+portal:withdraw                     GET    ptl_wd           302  405 405 405 405 405 405 405 405 405 405 405 405 405
+portal:withdraw                     POST   ptl_wd           302  404 403 404 404 404 302 403 403 403 403 403 403 403
+portal:withdraw                     POST   ptl_wd_peer      302  404 403 404 404 404 404 403 403 403 403 403 403 403
 portal:catalogue                    GET    -                302  200 403 200 200 200 200 403 403 403 403 403 403 403
 portal:enrol                        GET    ptl_open         302  405 405 405 405 405 405 405 405 405 405 405 405 405
 portal:enrol                        POST   ptl_open         302  302 403 302 302 302 302 403 403 403 403 403 403 403
@@ -48,6 +51,8 @@ portal:certificate                  GET    ptl_done_enr     302  404 403 404 404
 api:portal_my_enrolments            GET    -                401  200 403 200 200 200 200 403 403 403 403 403 403 403
 api:portal_my_enrolment             GET    ptl_api_enr      401  404 403 404 404 404 200 403 403 403 403 403 403 403
 api:portal_launch                   POST   ptl_api_step     401  404 403 404 404 404 200 403 403 403 403 403 403 403
+api:portal_withdraw                 POST   ptl_api_wd       401  404 403 404 404 404 200 403 403 403 403 403 403 403
+api:portal_withdraw                 POST   ptl_api_wd_peer  401  404 403 404 404 404 404 403 403 403 403 403 403 403
 api:portal_catalogue                GET    -                401  200 403 200 200 200 200 403 403 403 403 403 403 403
 api:portal_enrol                    POST   ptl_api_open     401  201 403 201 201 201 201 403 403 403 403 403 403 403
 api:portal_enrol                    POST   ptl_api_closed   401  404 403 404 404 404 404 403 403 403 403 403 403 403
@@ -110,6 +115,8 @@ TARGETS: dict[str, Filler] = {
     "ptl_step": lambda cast, user: _launch(cast, "learner", "elearning"),
     "ptl_step_peer": lambda cast, user: _launch(cast, "peer", "elearning"),
     "ptl_doc": lambda cast, user: _launch(cast, "learner", "document"),
+    "ptl_wd": lambda cast, user: Target(kwargs={"pk": _pending(cast, "learner")}),
+    "ptl_wd_peer": lambda cast, user: Target(kwargs={"pk": _pending(cast, "peer")}),
     "ptl_open": lambda cast, user: Target(kwargs={"pk": _cohort().pk}),
     "ptl_closed": lambda cast, user: Target(kwargs={"pk": _cohort(self_enrolment=False).pk}),
     "ptl_pend_team": lambda cast, user: Target(kwargs={"pk": _pending(cast, "peer")}, data={"decision": "approve"}),
@@ -122,6 +129,8 @@ TARGETS: dict[str, Filler] = {
     "ptl_api_step": lambda cast, user: Target(
         kwargs={"enrolment_id": (e := _enrolment(cast)).pk, "step_id": _step(e, "elearning")}
     ),
+    "ptl_api_wd": lambda cast, user: Target(kwargs={"enrolment_id": _pending(cast, "learner")}),
+    "ptl_api_wd_peer": lambda cast, user: Target(kwargs={"enrolment_id": _pending(cast, "peer")}),
     "ptl_api_open": lambda cast, user: Target(kwargs={"cohort_id": _cohort().pk}),
     "ptl_api_closed": lambda cast, user: Target(kwargs={"cohort_id": _cohort(self_enrolment=False).pk}),
     "ptl_api_team": lambda cast, user: Target(

@@ -4,6 +4,7 @@
     GET  /api/v1/delivery/me/enrolments                       my enrolments (with progress)
     GET  /api/v1/delivery/me/enrolments/{id}                  one, with the state of each step
     POST /api/v1/delivery/me/enrolments/{id}/steps/{step_id}/launch   the launch URL of a step
+    POST /api/v1/delivery/me/enrolments/{id}/withdraw         withdraw a pending one / leave the waitlist
     GET  /api/v1/delivery/me/catalogue                        cohorts open to my self-enrolment
     POST /api/v1/delivery/me/catalogue/{cohort_id}/enrol      self-enrol
     GET  /api/v1/delivery/me/approvals                        (managers) my team's pending enrolments
@@ -209,6 +210,20 @@ def my_launch(request: HttpRequest, enrolment_id: int, step_id: int) -> Any:
         raise Http404
     result = launch.step_launch(actor=request.user, enrolment=enrolment, step=step)
     return {"url": result.url, "xapi": result.xapi, "expires_at": result.client.expires_at if result.client else None}
+
+
+@router.post(
+    "/me/enrolments/{int:enrolment_id}/withdraw",
+    response=MyEnrolmentOut,
+    summary="Withdraw my pending enrolment or leave the waitlist",
+    url_name="portal_withdraw",
+)
+def my_withdraw(request: HttpRequest, enrolment_id: int) -> Any:
+    """Ends the enrolment ("unenrolled", reason "Withdrawn by the learner"); 400 for a seated
+    one, which the L&D team ends."""
+    enrolment = queries_portal.my_enrolment_get(user=request.user, pk=enrolment_id)
+    services_enrolments.withdraw(actor=request.user, enrolment=enrolment)
+    return queries_portal.my_enrolment_get(user=request.user, pk=enrolment_id)
 
 
 @router.get(

@@ -5,15 +5,16 @@ reads the enrolments of their team waiting for approval (403 for anyone who mana
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from pilotage.delivery import permissions, services_enrolments
-from pilotage.delivery.models import Cohort, Enrolment, Session, StepProgress
+from pilotage.delivery.models import Cohort, Enrolment, EnrolmentEvent, Session, StepProgress
 from pilotage.delivery.queries import my_enrolments, team_q
 from pilotage.programmes.models import Programme
 
@@ -29,6 +30,29 @@ def learner_required(user: Any) -> None:
 def my_learning(*, user: Any) -> QuerySet[Enrolment]:
     """The learner's live enrolments: active first, then waiting, then completed; by due date."""
     return my_enrolments(user=user).filter(status__in=SHOWN).order_by("status", "due_on", "cohort__starts_on", "pk")
+
+
+DECLINED_SHOWN_DAYS = 90
+
+
+def my_declined(*, user: Any, days: int = DECLINED_SHOWN_DAYS) -> QuerySet[Enrolment]:
+    """The learner's enrolments declined in the last ``days`` days, each with ``decline_reason``
+    (the note of its last "declined" event), newest first."""
+    since = timezone.now() - dt.timedelta(days=days)
+    reason = (
+        EnrolmentEvent.objects.filter(enrolment=OuterRef("pk"), kind="declined").order_by("-at", "-pk").values("note")
+    )
+    return (
+        my_enrolments(user=user)
+        .filter(status=Enrolment.Status.DECLINED, updated_at__gte=since)
+        .annotate(decline_reason=Subquery(reason[:1]))
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def decline_reason(enrolment: Enrolment) -> str:
+    ev = enrolment.events.filter(kind="declined").order_by("-at", "-pk").first()
+    return ev.note if ev else ""
 
 
 def my_enrolment_get(*, user: Any, pk: int) -> Enrolment:

@@ -13,7 +13,11 @@ Rules (docs/delivery.md):
 - otherwise a seat if one is free, else the waitlist (services_cohorts, decision 0026);
 - unenrolment and transfer need a reason; a freed seat promotes the waitlist; a transfer keeps the
   old enrolment (status "transferred") and links the new one to it;
-- due date: given, else the cohort's start (or today if later) + ``default_due_days``.
+- due date: given, else the cohort's start (or today if later) + ``default_due_days``;
+- a request given must be accepted and answered by the cohort's programme;
+- e-mails (sent on commit): a pending self-enrolment to the learner's manager (link to the
+  approvals inbox), the decision (approved, or declined with the reason) to the learner;
+- the learner may withdraw a pending or waitlisted enrolment themselves (``withdraw``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +38,7 @@ from pilotage.core.errors import ValidationFailed
 from pilotage.delivery import services_cohorts as caps
 from pilotage.delivery.models import Cohort, DeliverySettings, Enrolment, StepProgress
 from pilotage.people.audiences import audience_members
-from pilotage.people.models import Audience, Employee
+from pilotage.people.models import Audience, Employee, User
 from pilotage.programmes.models import Programme
 from pilotage.strategy.models import TrainingRequest
 
@@ -185,6 +191,17 @@ def enrol(
                     ]
                 }
             )
+        if not request.programmes.filter(pk=programme.pk).exists():
+            raise ValidationFailed(
+                {
+                    "request": [
+                        _(
+                            "Request %(ref)s is not answered by programme %(code)s: choose a request linked to the cohort's programme."
+                        )
+                        % {"ref": request.reference, "code": programme.code}
+                    ]
+                }
+            )
         if source == Enrolment.Source.MANUAL:
             source = Enrolment.Source.REQUEST
     enrolment = Enrolment(
@@ -225,7 +242,61 @@ def enrol(
     if enrolment.status == Enrolment.Status.ACTIVE:
         caps.refresh_session_statuses(cohort, actor=actor)
         caps.seated_changed(enrolment, seated=True)
+    if enrolment.status == Enrolment.Status.PENDING:
+        _notify_pending(enrolment)
     return enrolment
+
+
+# --- notifications ----------------------------------------------------------------------------------
+
+
+def _mail_to(person: Employee) -> tuple[Any, str]:
+    """(recipient, language) for ``notify``: the person's active user if any, else their e-mail."""
+    user = User.objects.filter(employee_id=person.pk, is_active=True).first()
+    if user is not None and user.email:
+        return user, user.language or person.language
+    return person.email or "", person.language
+
+
+def _notify_pending(enrolment: Enrolment) -> None:
+    """Ask the learner's manager to decide (nothing without a manager: the L&D team decides)."""
+    from pilotage.core.mail import notify
+
+    manager = enrolment.employee.manager
+    if manager is None:
+        return
+    recipient, language = _mail_to(manager)
+    notify(
+        recipient=recipient,
+        template="delivery/mail/enrolment_pending",
+        language=language,
+        context={
+            "enrolment": enrolment,
+            "cohort": enrolment.cohort,
+            "employee": enrolment.employee,
+            "manager": manager,
+            "approvals_url": str(settings.SITE_URL).rstrip("/") + reverse("portal:approvals"),
+        },
+    )
+
+
+def _notify_decision(enrolment: Enrolment, *, template: str, reason: str = "") -> None:
+    from pilotage.core.mail import notify
+
+    recipient, language = _mail_to(enrolment.employee)
+    notify(
+        recipient=recipient,
+        template=template,
+        language=language,
+        context={
+            "enrolment": enrolment,
+            "cohort": enrolment.cohort,
+            "employee": enrolment.employee,
+            "reason": reason,
+            "waitlisted": enrolment.status == Enrolment.Status.WAITLISTED,
+            "portal_url": str(settings.SITE_URL).rstrip("/") + reverse("portal:enrolment", args=[enrolment.pk]),
+        },
+    )
 
 
 def _locked(enrolment: Enrolment) -> tuple[Enrolment, Cohort]:
@@ -257,6 +328,7 @@ def enrolment_approve(*, actor: Any, enrolment: Enrolment) -> Enrolment:
     if enrolment.status == Enrolment.Status.ACTIVE:
         caps.refresh_session_statuses(cohort, actor=actor)
         caps.seated_changed(enrolment, seated=True)
+    _notify_decision(enrolment, template="delivery/mail/enrolment_approved")
     return enrolment
 
 
@@ -280,7 +352,30 @@ def enrolment_decline(*, actor: Any, enrolment: Enrolment, reason: str) -> Enrol
     audit_record(
         actor=actor, action="decline", instance=enrolment, changes={"status": [before, enrolment.status]}, note=reason
     )
+    _notify_decision(enrolment, template="delivery/mail/enrolment_declined", reason=reason)
     return enrolment
+
+
+WITHDRAWABLE = (Enrolment.Status.PENDING, Enrolment.Status.WAITLISTED)
+
+
+@transaction.atomic
+def withdraw(*, actor: Any, enrolment: Enrolment) -> Enrolment:
+    """The learner withdraws their own pending enrolment or leaves the waitlist; a seated
+    enrolment is ended by the L&D team (``unenrol``). The caller checks it is theirs."""
+    enrolment, _cohort = _locked(enrolment)
+    if enrolment.status not in WITHDRAWABLE:
+        raise ValidationFailed(
+            {
+                "status": [
+                    _(
+                        "This enrolment is “%(status)s”: only a pending one or a place on the waitlist can be withdrawn here; ask the L&D team to end a seated enrolment."
+                    )
+                    % {"status": enrolment.get_status_display()}
+                ]
+            }
+        )
+    return unenrol(actor=actor, enrolment=enrolment, reason=_("Withdrawn by the learner"))
 
 
 @transaction.atomic

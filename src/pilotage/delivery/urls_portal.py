@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("enrolments/<int:pk>/", v.enrolment_detail, name="enrolment"),
     path("enrolments/<int:pk>/steps/<int:step_pk>/launch/", v.step_launch, name="launch"),
     path("enrolments/<int:pk>/steps/<int:step_pk>/done/", v.step_done, name="step_done"),
+    path("enrolments/<int:pk>/withdraw/", v.withdraw, name="withdraw"),
     path("catalogue/", v.catalogue, name="catalogue"),
     path("catalogue/cohorts/<int:pk>/enrol/", v.enrol, name="enrol"),
     path("approvals/", v.approvals, name="approvals"),

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pilotage.core.errors import ValidationFailed
@@ -68,7 +69,9 @@ def enrol_one(request: Request, pk: int) -> HttpResponse:
 
 def _bulk_choices(user: Any, cohort: Cohort) -> tuple[Any, Any]:
     audiences = people_queries.audience_list(user=user).order_by("name")
-    requests = TrainingRequest.objects.filter(status=TrainingRequest.Status.ACCEPTED).order_by("-reference")
+    requests = TrainingRequest.objects.filter(
+        status=TrainingRequest.Status.ACCEPTED, programmes=cohort.path.programme_id
+    ).order_by("-reference")
     return audiences, requests
 
 
@@ -112,6 +115,31 @@ def enrol_bulk(request: Request, pk: int) -> HttpResponse:
     return render(request, "delivery/cohorts/enrol_bulk.html", context)
 
 
+# What each kind of EnrolmentEvent means, as the history shows it.
+EVENT_LABELS: dict[str, Any] = {
+    "created": gettext_lazy("Enrolled"),
+    "approved": gettext_lazy("Approved"),
+    "declined": gettext_lazy("Declined"),
+    "promoted": gettext_lazy("Promoted from the waitlist"),
+    "unenrolled": gettext_lazy("Unenrolled"),
+    "transferred": gettext_lazy("Transferred out"),
+    "transferred_in": gettext_lazy("Transferred in"),
+    "due_date": gettext_lazy("Due date changed"),
+    "completed": gettext_lazy("Completed"),
+    "reopened": gettext_lazy("Reopened"),
+}
+
+
+def _labelled(events: list[Any]) -> list[Any]:
+    """Each event with ``kind_label``, ``from_label`` and ``to_label`` (translated)."""
+    statuses = dict(Enrolment.Status.choices)
+    for ev in events:
+        ev.kind_label = EVENT_LABELS.get(ev.kind, ev.kind)
+        ev.from_label = statuses.get(ev.from_status, ev.from_status)
+        ev.to_label = statuses.get(ev.to_status, ev.to_status)
+    return events
+
+
 @login_required
 def enrolment_detail(request: Request, pk: int) -> HttpResponse:
     enrolment = queries.enrolment_get(user=request.user, pk=pk)
@@ -120,7 +148,7 @@ def enrolment_detail(request: Request, pk: int) -> HttpResponse:
     context = {
         "enrolment": enrolment,
         "cohort": enrolment.cohort,
-        "events": list(enrolment.events.select_related("by")),
+        "events": _labelled(list(enrolment.events.select_related("by"))),
         "can_manage": can_manage,
         "live": enrolment.status in services_enrolments.MOVABLE,
         "due_form": DueDateForm(initial={"due_on": enrolment.due_on}),

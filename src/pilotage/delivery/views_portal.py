@@ -3,7 +3,8 @@
 My learning (the learner's enrolments, progress, due dates and next step, and the panels other
 apps contribute), a path page per enrolment (steps and their state, launch, "I have finished"),
 the catalogue with self-enrolment, the learner's sessions with add-to-calendar, their
-certificates, and the manager's approval inbox. Anyone signed in with an employee record has a
+certificates, and the manager's approval inbox. A learner withdraws a pending enrolment or leaves a
+waitlist here; recently declined enrolments are listed with the manager's reason. Anyone signed in with an employee record has a
 portal; the others get 403. Everything is the user's own: another learner's enrolment is 404.
 """
 
@@ -144,13 +145,16 @@ def my_learning(request: Request) -> HttpResponse:
     queries_portal.learner_required(request.user)
     enrolments = list(queries_portal.my_learning(user=request.user))
     cards = _cards(enrolments)
-    context = {
+    upcoming = list(queries_portal.my_sessions(user=request.user)[:3])
+    context: dict[str, Any] = {
         "current": [c for c in cards if c["enrolment"].status == Enrolment.Status.ACTIVE],
         "waiting": [c for c in cards if c["enrolment"].status in ("pending", "waitlisted")],
         "completed": [c for c in cards if c["enrolment"].status == Enrolment.Status.COMPLETED],
-        "sessions": list(queries_portal.my_sessions(user=request.user)[:3]),
+        "sessions": upcoming,
+        "calendar_ids": {s.pk for s in upcoming},
         "panels": _panels(request),
         "approvals": queries_portal.pending_approval_count(request.user),
+        "declined": list(queries_portal.my_declined(user=request.user)),
     }
     response = render(request, "delivery/portal/my_learning.html", context)
     return _allow_launch_targets(
@@ -162,6 +166,9 @@ def _enrolment_context(request: Request, enrolment: Enrolment) -> dict[str, Any]
     steps = launch.path_steps(enrolment)
     rows = _step_rows(enrolment, steps, queries_portal.step_progress_by_step(enrolment))
     path = enrolment.cohort.path
+    sessions = list(Session.objects.filter(cohort=enrolment.cohort).order_by("starts_at", "pk"))
+    now = timezone.now()
+    seated = enrolment.status in Enrolment.SEATED
     return {
         "enrolment": enrolment,
         "cohort": enrolment.cohort,
@@ -175,7 +182,13 @@ def _enrolment_context(request: Request, enrolment: Enrolment) -> dict[str, Any]
             min_score=path.completion_min_score,
             total_steps=len(rows),
         ),
-        "sessions": list(Session.objects.filter(cohort=enrolment.cohort).order_by("starts_at", "pk")),
+        "sessions": sessions,
+        # "Add to my calendar" only where the calendar file is served: a seat, and not over.
+        "calendar_ids": {x.pk for x in sessions if seated and x.ends_at >= now},
+        "can_withdraw": enrolment.status in services_enrolments.WITHDRAWABLE,
+        "decline_reason": queries_portal.decline_reason(enrolment)
+        if enrolment.status == Enrolment.Status.DECLINED
+        else "",
         "overdue": enrolment.status == Enrolment.Status.ACTIVE
         and enrolment.due_on is not None
         and enrolment.due_on < timezone.localdate(),
@@ -230,6 +243,21 @@ def step_done(request: Request, pk: int, step_pk: int) -> HttpResponse:
         enrolment.refresh_from_db()
         return render(request, "delivery/portal/enrolment.html#steps", _enrolment_context(request, enrolment))
     return redirect("portal:enrolment", enrolment.pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: Request, pk: int) -> HttpResponse:
+    """The learner withdraws their pending enrolment or leaves the waitlist (confirmed on the
+    path page); a seated enrolment is ended by the L&D team."""
+    enrolment = queries_portal.my_enrolment_get(user=request.user, pk=pk)
+    try:
+        services_enrolments.withdraw(actor=request.user, enrolment=enrolment)
+    except ValidationFailed as exc:
+        messages.error(request, _plain(exc))
+        return redirect("portal:enrolment", enrolment.pk)
+    messages.success(request, _("You have withdrawn from %(cohort)s.") % {"cohort": enrolment.cohort.title})
+    return redirect("portal:home")
 
 
 # --- catalogue ---------------------------------------------------------------------------------
@@ -336,9 +364,11 @@ def approval_decide(request: Request, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def sessions(request: Request) -> HttpResponse:
+    upcoming = list(queries_portal.my_sessions(user=request.user))
     context = {
-        "upcoming": list(queries_portal.my_sessions(user=request.user)),
+        "upcoming": upcoming,
         "past": list(queries_portal.my_sessions(user=request.user, upcoming=False)[:20]),
+        "calendar_ids": {s.pk for s in upcoming},
     }
     return render(request, "delivery/portal/sessions.html", context)
 

@@ -125,6 +125,7 @@ def test_request_must_be_accepted(cast: Any) -> None:
         reference="REQ-T-1", title="Besoin", business_need="x", requester=cast.client_a, status="submitted"
     )
     cohort = make_cohort()
+    cohort.path.programme.requests.add(req)
     with pytest.raises(ValidationFailed) as err:
         svc.enrol(actor=cast.dlm, cohort=cohort, employee=cast.employees["learner"], request=req)
     assert "REQ-T-1" in err.value.errors["request"][0]

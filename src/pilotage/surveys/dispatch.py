@@ -7,9 +7,11 @@ from the programmes' dispatch rules, and one reminder to those who have not answ
 - after_completion: each *completed* enrolment, ``delay_days`` after completion — to the learner,
   or to the learner's manager (cold evaluation of the manager).
 
-Idempotent (decision 0037): each invitation has a unique ``key`` (survey, occasion, enrolment,
-audience). It is inserted in its own transaction before its e-mail is queued (the mail leaves on
-commit); a second worker's insert of the same key fails and sends nothing. A reminder is claimed
+Idempotent (decision 0037): each invitation has a unique ``key`` (rule, occasion, enrolment,
+audience): a rule invites each person once per occasion, whatever survey it points to later. It
+is inserted in its own transaction before its e-mail is queued (the mail leaves on commit); a
+second worker's insert of the same key fails and sends nothing. Invitations sent before keys
+named the rule (``<survey>:…``) are recognised by their rule, enrolment, session and role. A reminder is claimed
 by a conditional update of ``reminded_at``, so it goes out once. Occasions older than the
 rule's closing window are skipped, so a new rule does not invite for last year's sessions.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -48,12 +51,15 @@ class _Candidate:
     occurred_at: dt.datetime
 
 
-def invitation_key(*, survey_id: int, occasion: str, enrolment_id: int, role: str) -> str:
-    """``<survey>:<occasion>:<enrolment>:<role>``; occasion is ``session-<id>`` or ``completion``."""
-    return f"{survey_id}:{occasion}:{enrolment_id}:{role}"
+def invitation_key(*, rule_id: int, occasion: str, enrolment_id: int, role: str) -> str:
+    """``r<rule>:<occasion>:<enrolment>:<role>``; occasion is ``session-<id>`` or ``completion``.
+    (Invitations sent before this format have ``<survey>:<occasion>:…``; they stay valid.)"""
+    return f"r{rule_id}:{occasion}:{enrolment_id}:{role}"
 
 
 def _session_candidates(rule: DispatchRule, now: dt.datetime) -> list[_Candidate]:
+    """The learners of each held session in the rule's window: three queries in all (sessions,
+    their attendance marks, the enrolments), whatever the number of sessions."""
     window_start = now - dt.timedelta(days=rule.delay_days + rule.close_after_days)
     sessions = list(
         Session.objects.filter(
@@ -61,23 +67,34 @@ def _session_candidates(rule: DispatchRule, now: dt.datetime) -> list[_Candidate
             status=Session.Status.HELD,
             ends_at__lte=now - dt.timedelta(days=rule.delay_days),
             ends_at__gt=window_start,
-        ).select_related("cohort")
+        ).order_by("ends_at", "pk")
+    )
+    if not sessions:
+        return []
+    marks: dict[int, list[tuple[int, str]]] = {}
+    for session_id, enrolment_id, status in Attendance.objects.filter(session__in=sessions).values_list(
+        "session_id", "enrolment_id", "status"
+    ):
+        marks.setdefault(session_id, []).append((enrolment_id, status))
+    present = {session_id: {e for e, status in rows if status in PRESENT} for session_id, rows in marks.items()}
+    unmarked_cohorts = {s.cohort_id for s in sessions if s.pk not in marks}
+    wanted = Q(pk__in={e for ids in present.values() for e in ids}) | Q(
+        cohort_id__in=unmarked_cohorts, status__in=Enrolment.SEATED
+    )
+    enrolments = list(
+        Enrolment.objects.filter(wanted, employee__active=True).select_related("employee", "cohort").order_by("pk")
     )
     out = []
     for session in sessions:
-        marked = Attendance.objects.filter(session=session)
-        if marked.exists():
-            enrolments = Enrolment.objects.filter(pk__in=marked.filter(status__in=PRESENT).values("enrolment_id"))
+        if session.pk in marks:
+            chosen = [e for e in enrolments if e.pk in present[session.pk]]
         else:
-            enrolments = Enrolment.objects.filter(cohort_id=session.cohort_id, status__in=Enrolment.SEATED)
-        for enrolment in enrolments.select_related("employee"):
+            chosen = [e for e in enrolments if e.cohort_id == session.cohort_id and e.status in Enrolment.SEATED]
+        for enrolment in chosen:
             out.append(
                 _Candidate(
                     key=invitation_key(
-                        survey_id=rule.survey_id,
-                        occasion=f"session-{session.pk}",
-                        enrolment_id=enrolment.pk,
-                        role="learner",
+                        rule_id=rule.pk, occasion=f"session-{session.pk}", enrolment_id=enrolment.pk, role="learner"
                     ),
                     respondent=enrolment.employee,
                     role="learner",
@@ -96,7 +113,7 @@ def _completion_candidates(rule: DispatchRule, now: dt.datetime) -> list[_Candid
         status=Enrolment.Status.COMPLETED,
         completed_at__lte=now - dt.timedelta(days=rule.delay_days),
         completed_at__gt=window_start,
-    ).select_related("employee", "employee__manager")
+    ).select_related("employee", "employee__manager", "cohort")
     out = []
     for enrolment in enrolments:
         role = rule.audience
@@ -106,9 +123,7 @@ def _completion_candidates(rule: DispatchRule, now: dt.datetime) -> list[_Candid
         assert enrolment.completed_at is not None
         out.append(
             _Candidate(
-                key=invitation_key(
-                    survey_id=rule.survey_id, occasion="completion", enrolment_id=enrolment.pk, role=role
-                ),
+                key=invitation_key(rule_id=rule.pk, occasion="completion", enrolment_id=enrolment.pk, role=role),
                 respondent=respondent,
                 role=role,
                 enrolment=enrolment,
@@ -117,6 +132,21 @@ def _completion_candidates(rule: DispatchRule, now: dt.datetime) -> list[_Candid
             )
         )
     return out
+
+
+def _taken(rule: DispatchRule, candidates: list[_Candidate]) -> set[str]:
+    """The candidates' keys already invited: by key, or — for invitations sent before keys named
+    the rule — by the rule, enrolment, session and role they were sent for."""
+    taken = set(Invitation.objects.filter(key__in=[c.key for c in candidates]).values_list("key", flat=True))
+    sent = set(
+        Invitation.objects.filter(rule=rule, enrolment_id__in={c.enrolment.pk for c in candidates}).values_list(
+            "enrolment_id", "session_id", "role"
+        )
+    )
+    for c in candidates:
+        if (c.enrolment.pk, c.session.pk if c.session is not None else None, c.role) in sent:
+            taken.add(c.key)
+    return taken
 
 
 def _answer_url(invitation: Invitation) -> str:
@@ -176,7 +206,7 @@ def dispatch_invitations(*, now: dt.datetime | None = None) -> int:
             candidates = _completion_candidates(rule, now)
         if not candidates:
             continue
-        taken = set(Invitation.objects.filter(key__in=[c.key for c in candidates]).values_list("key", flat=True))
+        taken = _taken(rule, candidates)
         for candidate in candidates:
             if candidate.key not in taken and _invite(rule, candidate, now):
                 sent += 1

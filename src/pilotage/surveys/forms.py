@@ -158,16 +158,28 @@ class RuleForm(forms.Form):
     close_after_days = forms.IntegerField(label=_("Close after (days)"), min_value=1, max_value=365, initial=30)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, programme: Programme, rule: DispatchRule | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["survey"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Survey.objects.filter(
-            Q(programme=programme, status=Survey.Status.PUBLISHED) | Q(is_template=True, status=Survey.Status.PUBLISHED)
-        ).order_by("-is_template", "title_fr")
-        field.label_from_instance = lambda s: (  # type: ignore[method-assign,assignment]
-            f"{_('Template')}: {s.title_fr} / {s.title_en}" if s.is_template else f"{s.title_fr} / {s.title_en}"
+        offered = Q(programme=programme, status=Survey.Status.PUBLISHED) | Q(
+            is_template=True, status=Survey.Status.PUBLISHED
         )
+        if rule is not None:
+            # The rule's own survey stays a choice even archived or back in draft: the rule can
+            # still be edited (switched off, say); the service says if it cannot send it.
+            offered |= Q(pk=rule.survey_id)
+        field.queryset = Survey.objects.filter(offered).order_by("-is_template", "title_fr")
+        field.label_from_instance = self._survey_label  # type: ignore[method-assign,assignment]
+
+    @staticmethod
+    def _survey_label(survey: Survey) -> str:
+        label = f"{survey.title_fr} / {survey.title_en}"
+        if survey.is_template:
+            return f"{_('Template')}: {label}"
+        if survey.status != Survey.Status.PUBLISHED:
+            return f"{label} ({survey.get_status_display()})"
+        return label
 
     @classmethod
     def initial_for(cls, rule: DispatchRule) -> dict[str, Any]:

@@ -96,8 +96,10 @@ def survey_create(
 
 @transaction.atomic
 def survey_update(*, actor: Any, survey: Survey, **fields: Any) -> Survey:
-    """Change a survey's texts, kind, anonymity or programme. Anonymity and kind are fixed once
-    it has responses (turning anonymity off would re-identify answers given in confidence)."""
+    """Change a survey's texts, kind, anonymity or programme. The promises made are kept: the
+    anonymity is fixed once an invitation went out (it told the respondent how their answers
+    are kept), the programme once a dispatch rule, an invitation or a response uses the survey
+    (its results belong to that programme), the kind once it has responses. Copy it instead."""
     allowed = {"kind", "title_fr", "title_en", "intro_fr", "intro_en", "anonymous", "programme"}
     unknown = set(fields) - allowed
     if unknown:
@@ -106,10 +108,27 @@ def survey_update(*, actor: Any, survey: Survey, **fields: Any) -> Survey:
     before = snapshot(survey, SURVEY_FIELDS)
     data = {**{name: getattr(survey, name) for name in allowed}, **fields, "is_template": survey.is_template}
     _clean_survey(data)
-    if survey.responses.exists():
-        for name in ("anonymous", "kind"):
-            if name in fields and fields[name] != getattr(survey, name):
-                raise ValidationFailed({name: [_("The survey already has responses: copy it to change this.")]})
+    errors: dict[str, list[str]] = {}
+    if _changes(survey, fields, "anonymous") and (survey.invitations.exists() or survey.responses.exists()):
+        errors["anonymous"] = [
+            _(
+                "Anonymous: invitations already went out saying how answers are kept, so this can no longer "
+                "change. Copy the survey to ask differently."
+            )
+        ]
+    if _changes(survey, fields, "programme") and (
+        survey.dispatch_rules.exists() or survey.invitations.exists() or survey.responses.exists()
+    ):
+        errors["programme"] = [
+            _(
+                "Programme: this survey already has dispatch rules, invitations or responses for its programme, "
+                "so it can no longer move. Copy it for the other programme instead."
+            )
+        ]
+    if _changes(survey, fields, "kind") and survey.responses.exists():
+        errors["kind"] = [_("Kind: the survey already has responses, so this can no longer change. Copy it instead.")]
+    if errors:
+        raise ValidationFailed(errors)
     for name, value in fields.items():
         setattr(survey, name, value.strip() if isinstance(value, str) else value)
     survey.save(update_fields=[*fields, "updated_at"])
@@ -117,6 +136,15 @@ def survey_update(*, actor: Any, survey: Survey, **fields: Any) -> Survey:
         actor=actor, action="survey.update", instance=survey, changes=diff(before, snapshot(survey, SURVEY_FIELDS))
     )
     return survey
+
+
+def _changes(survey: Survey, fields: dict[str, Any], name: str) -> bool:
+    if name not in fields:
+        return False
+    value = fields[name]
+    if name == "programme":
+        return (value.pk if value is not None else None) != survey.programme_id
+    return bool(value != getattr(survey, name))
 
 
 def publish_problems(survey: Survey) -> list[str]:
@@ -437,7 +465,9 @@ def templates_missing() -> bool:
 # --- dispatch rules ---------------------------------------------------------------------------
 
 
-def _clean_rule(programme: Programme, data: dict[str, Any]) -> None:
+def _clean_rule(programme: Programme, data: dict[str, Any], *, require_published: bool = True) -> None:
+    """``require_published`` False: an inactive rule keeping its survey may point at a survey
+    archived (or back in draft) since — it is not sending it."""
     survey: Survey | None = data.get("survey")
     errors: dict[str, list[str]] = {}
     if survey is None:
@@ -446,8 +476,11 @@ def _clean_rule(programme: Programme, data: dict[str, Any]) -> None:
         errors["survey"] = [_("Use a copy of the template for this programme, not the template itself.")]
     elif survey.programme_id != programme.pk:
         errors["survey"] = [_("This survey belongs to another programme.")]
-    elif survey.status != Survey.Status.PUBLISHED:
-        errors["survey"] = [_("Publish the survey before sending it.")]
+    elif survey.status != Survey.Status.PUBLISHED and require_published:
+        if survey.status == Survey.Status.ARCHIVED:
+            errors["survey"] = [_("This survey is archived: choose a published survey, or leave the rule inactive.")]
+        else:
+            errors["survey"] = [_("Publish the survey before sending it.")]
     if data.get("trigger") not in DispatchRule.Trigger.values:
         errors["trigger"] = [_("Choose when the survey goes out.")]
     if data.get("audience") not in DispatchRule.Audience.values:
@@ -520,7 +553,8 @@ def rule_update(*, actor: Any, rule: DispatchRule, **fields: Any) -> DispatchRul
     before = snapshot(rule, RULE_FIELDS)
     data = {name: getattr(rule, name) for name in RULE_FIELDS}
     data.update(fields)
-    _clean_rule(rule.programme, data)
+    same_survey = data["survey"] is not None and data["survey"].pk == rule.survey_id
+    _clean_rule(rule.programme, data, require_published=bool(data["active"]) or not same_survey)
     for name, value in fields.items():
         setattr(rule, name, value)
     rule.save()

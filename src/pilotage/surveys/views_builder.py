@@ -313,7 +313,7 @@ def programme_surveys(request: Request, programme_pk: int) -> HttpResponse:
 
 def _rule_form_page(request: Request, programme: Programme, rule: DispatchRule | None) -> HttpResponse:
     if request.method == "POST":
-        form = RuleForm(request.POST, programme=programme)
+        form = RuleForm(request.POST, programme=programme, rule=rule)
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:
@@ -331,7 +331,7 @@ def _rule_form_page(request: Request, programme: Programme, rule: DispatchRule |
         initial: dict[str, Any] | None = RuleForm.initial_for(rule) if rule else None
         if rule is None and request.GET.get("survey", "").isdigit():
             initial = {"survey": int(request.GET["survey"])}
-        form = RuleForm(initial=initial, programme=programme)
+        form = RuleForm(initial=initial, programme=programme, rule=rule)
     return render(request, "surveys/rule_form.html", {"form": form, "programme": programme, "rule": rule})
 
 

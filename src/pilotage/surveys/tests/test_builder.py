@@ -262,3 +262,105 @@ def test_survey_list_filters_by_programme_and_links_to_its_rules(cast: Any, logi
     assert reverse("surveys:survey_detail", args=[survey.pk]) in body
     assert reverse("surveys:programme_surveys", args=[programme.pk]) in body
     assert "3 results" not in body and "1 result" in body
+
+
+def test_anonymity_is_fixed_once_an_invitation_went_out(cast: Any) -> None:
+    programme = f.make_programme()
+    survey = f.make_survey(programme=programme, kinds=("likert",))
+    services.survey_update(actor="test", survey=survey, anonymous=True)  # no invitation yet: allowed
+    services.survey_update(actor="test", survey=survey, anonymous=False)
+    f.invite(
+        survey=survey, enrolment=f.enrol(cohort=f.make_cohort(programme=programme), employee=cast.employees["learner"])
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        services.survey_update(actor="test", survey=survey, anonymous=True)
+    assert "Anonymous" in exc.value.errors["anonymous"][0]
+    services.survey_update(actor="test", survey=survey, anonymous=False, title_en="Renamed")  # unchanged: fine
+    survey.refresh_from_db()
+    assert not survey.anonymous and survey.title_en == "Renamed"
+
+
+@pytest.mark.parametrize("used_by", ["rule", "invitation"])
+def test_programme_is_fixed_once_the_survey_is_used(cast: Any, used_by: str) -> None:
+    programme = f.make_programme()
+    other = f.make_programme(title="Autre programme")
+    survey = f.hot_survey(programme=programme)
+    services.survey_update(actor="test", survey=survey, programme=other)  # unused: it may move
+    services.survey_update(actor="test", survey=survey, programme=programme)
+    if used_by == "rule":
+        f.rule(programme=programme, survey=survey)
+    else:
+        f.invite(
+            survey=survey,
+            enrolment=f.enrol(cohort=f.make_cohort(programme=programme), employee=cast.employees["learner"]),
+        )
+    with pytest.raises(ValidationFailed) as exc:
+        services.survey_update(actor="test", survey=survey, programme=other)
+    assert "Programme" in exc.value.errors["programme"][0] and "Copy" in exc.value.errors["programme"][0]
+    services.survey_update(actor="test", survey=survey, programme=programme, title_fr="Même programme")
+    survey.refresh_from_db()
+    assert survey.programme == programme
+
+
+def test_survey_page_shows_the_locked_programme_next_to_its_field(cast: Any, login: Any) -> None:
+    programme = f.make_programme()
+    other = f.make_programme(title="Autre programme")
+    survey = f.hot_survey(programme=programme)
+    f.rule(programme=programme, survey=survey)
+    response = login(cast.dlm).post(
+        reverse("surveys:survey_edit", args=[survey.pk]),
+        {
+            "kind": survey.kind,
+            "title_fr": survey.title_fr,
+            "title_en": survey.title_en,
+            "anonymous": "on" if survey.anonymous else "",
+            "programme": other.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "Copy it for the other programme instead." in response.content.decode()
+    survey.refresh_from_db()
+    assert survey.programme == programme
+
+
+def test_a_rule_whose_survey_is_archived_can_still_be_edited(cast: Any, login: Any) -> None:
+    programme = f.make_programme()
+    hot = f.hot_survey(programme=programme)
+    rule = f.rule(programme=programme, survey=hot, remind_after_days=3, close_after_days=21)
+    services.survey_archive(actor="test", survey=hot)
+    client = login(cast.dlm)
+    url = reverse("surveys:rule_edit", args=[rule.pk])
+    page = client.get(url).content.decode()
+    assert f'value="{hot.pk}" selected' in page and "(Archived)" in page
+    data = {
+        "survey": hot.pk,
+        "trigger": "after_session",
+        "delay_days": "2",
+        "audience": "learner",
+        "remind_after_days": "3",
+        "close_after_days": "21",
+    }
+    response = client.post(url, data)  # inactive: saved
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.delay_days == 2 and not rule.active
+    response = client.post(url, {**data, "active": "on"})  # active: the service says why not
+    assert response.status_code == 200
+    assert "This survey is archived" in response.content.decode()
+    rule.refresh_from_db()
+    assert not rule.active
+
+
+def test_the_thank_you_page_links_back_to_my_learning(cast: Any, login: Any) -> None:
+    programme = f.make_programme()
+    survey = f.make_survey(programme=programme, kinds=("likert",))
+    invitation = f.invite(
+        survey=survey, enrolment=f.enrol(cohort=f.make_cohort(programme=programme), employee=cast.employees["learner"])
+    )
+    client = login(cast.learner)
+    url = reverse("surveys:answer", args=[invitation.token])
+    response = client.post(url, {f"q{survey.questions.get().pk}": "4", "lang": "en"})
+    assert response.status_code == 302
+    thanks = client.get(response["Location"]).content.decode()
+    assert "Thank you: your answers are recorded." in thanks
+    assert f'href="{reverse("portal:home")}"' in thanks

@@ -190,3 +190,71 @@ def test_inactive_rule_or_archived_survey_sends_nothing(cast: Any, hot: dict[str
 def test_registered_in_the_schedule() -> None:
     names = [job.name for job in schedule.jobs()]
     assert "surveys.dispatch" in names
+
+
+def test_changing_the_rules_survey_does_not_invite_again(cast: Any, hot: dict[str, Any]) -> None:
+    """One rule invites each person once per occasion, whatever survey it points to later —
+    even a template, which the rule copies into a new survey."""
+    assert dispatch.dispatch_due().invited == 2
+    template = Survey.objects.get(is_template=True, kind=Survey.Kind.HOT)
+    rule = services.rule_update(actor="test", rule=hot["rule"], survey=template)
+    assert rule.survey != hot["survey"]
+    assert dispatch.dispatch_due().invited == 0
+    assert Invitation.objects.count() == 2
+    assert set(Invitation.objects.values_list("key", flat=True)) == {
+        f"r{rule.pk}:session-{hot['session'].pk}:{e.pk}:learner" for e in (hot["julie"], hot["hugo"])
+    }
+
+
+def test_invitations_keyed_the_old_way_are_not_sent_again(cast: Any, hot: dict[str, Any]) -> None:
+    """Invitations sent before keys named the rule (``<survey>:…``) still count as sent."""
+    for enrolment in (hot["julie"], hot["hugo"]):
+        Invitation.objects.create(
+            key=f"{hot['survey'].pk}:session-{hot['session'].pk}:{enrolment.pk}:learner",
+            survey=hot["survey"],
+            rule=hot["rule"],
+            respondent=enrolment.employee,
+            enrolment=enrolment,
+            session=hot["session"],
+        )
+    assert dispatch.dispatch_due().invited == 0
+
+
+def test_two_rules_with_the_same_survey_and_different_delays_both_invite(cast: Any) -> None:
+    programme = f.make_programme()
+    cohort = f.make_cohort(programme=programme)
+    f.enrol(
+        cohort=cohort,
+        employee=cast.employees["learner"],
+        status=Enrolment.Status.COMPLETED,
+        completed_at=timezone.now() - dt.timedelta(days=100),
+    )
+    services.templates_ensure(actor="test")
+    template = Survey.objects.get(is_template=True, kind="cold_learner")
+    first = f.rule(programme=programme, survey=template, trigger="after_completion", delay_days=30, close_after_days=90)
+    f.rule(programme=programme, survey=first.survey, trigger="after_completion", delay_days=90, close_after_days=30)
+    assert dispatch.dispatch_due().invited == 2
+    assert dispatch.dispatch_due().invited == 0
+
+
+def test_inactive_employees_are_not_invited_after_a_session(cast: Any, hot: dict[str, Any]) -> None:
+    hugo = hot["hugo"].employee
+    hugo.active = False
+    hugo.save(update_fields=["active"])
+    assert dispatch.dispatch_due().invited == 1
+    assert Invitation.objects.get().respondent == cast.employees["learner"]
+
+
+def test_session_candidates_take_three_queries_whatever_the_sessions(
+    cast: Any, hot: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    second = f.make_session(cohort=hot["cohort"], days_ago=2)
+    f.make_session(cohort=hot["cohort"], days_ago=3)
+    f.mark(session=second, enrolment=hot["julie"], status=Attendance.Status.PRESENT)
+    f.mark(session=second, enrolment=hot["hugo"], status=Attendance.Status.ABSENT)
+    rule = hot["rule"]
+    with django_assert_num_queries(3):  # sessions, attendance marks, enrolments (with employee and cohort)
+        candidates = dispatch._session_candidates(rule, timezone.now())
+        cohorts = {c.enrolment.cohort.pk for c in candidates}  # no query: selected with the enrolment
+    assert len(candidates) == 5 and cohorts == {hot["cohort"].pk}
+    assert [c.enrolment for c in candidates if c.session == second] == [hot["julie"]]

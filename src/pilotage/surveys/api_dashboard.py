@@ -5,8 +5,9 @@
     GET /api/v1/dashboards/programmes/{id}/learners?stage=started|…  (or measure=satisfaction|nps|application)
 
 The DLM and the L&D team see every programme, an internal client those they sponsor, other
-roles 403, a programme out of scope 404. Survey figures below the anonymity threshold come as
-``value: null`` with ``withheld: true``.
+roles 403, a programme out of scope 404. Survey figures below the anonymity threshold, or that
+would reveal a small group by difference with the unfiltered programme or the other rows, come
+as ``value: null`` with ``withheld: true`` and ``reason`` "few" or "difference" (decision 0027).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from pilotage.core.api import limit_query, offset_query, page_schema, paginate
@@ -45,7 +47,13 @@ class FigureOut(Schema):
     measure: str
     value: float | None = Field(description="Satisfaction on /5, NPS −100..100, application rate in %")
     responses: int
-    withheld: bool = Field(description="True when the cut has fewer responses than the anonymity threshold")
+    withheld: bool = Field(
+        description="True when the cut has fewer responses than the anonymity threshold, or when showing it "
+        "would reveal a smaller group by difference"
+    )
+    reason: str = Field(
+        default="", description='Why withheld: "few" (under the threshold), "difference" (small complement), or empty'
+    )
 
 
 class SurveyOut(Schema):
@@ -149,7 +157,12 @@ def dashboard_programme_learners(
     if measure:
         if measure not in dashboard.MEASURES:
             raise ValidationFailed(
-                {"measure": [f"Unknown measure {measure!r}: use one of {', '.join(dashboard.MEASURES)}."]}
+                {
+                    "measure": [
+                        _("Unknown measure “%(measure)s”: use one of %(choices)s.")
+                        % {"measure": measure[:40], "choices": ", ".join(dashboard.MEASURES)}
+                    ]
+                }
             )
         named, _anonymous, _total = dashboard.respondents(programme, parsed, measure)
         page = paginate(named, limit, offset)
@@ -166,7 +179,14 @@ def dashboard_programme_learners(
         ]
         return page
     if stage not in dashboard.STAGES:
-        raise ValidationFailed({"stage": [f"Give a stage ({', '.join(dashboard.STAGES)}) or a measure."]})
+        raise ValidationFailed(
+            {
+                "stage": [
+                    _("Give a stage (%(stages)s) or a measure (%(measures)s).")
+                    % {"stages": ", ".join(dashboard.STAGES), "measures": ", ".join(dashboard.MEASURES)}
+                ]
+            }
+        )
     page = paginate(dashboard.stage_learners(programme, parsed, stage), limit, offset)
     page["items"] = [
         {

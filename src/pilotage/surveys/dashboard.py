@@ -15,10 +15,15 @@ Scales: a likert answer is 1–5; a rating 1–N is brought to /5 (``n × 5 / N`
 the average of the satisfaction answers on /5; the application rate is the share of application
 answers at 4/5 or more; NPS is %promoters (9–10) − %detractors (0–6) over the NPS answers.
 
-Anonymity: every survey figure of every cut (total, a cohort, an org unit) counts its distinct
-responses and is withheld below ``ANONYMITY_THRESHOLD``; when a breakdown withholds exactly one
-row, the next smallest is withheld too, so a row cannot be recovered by subtracting the others
-from the total.
+Anonymity (decision 0027): every survey figure of every cut (total, a cohort, an org unit)
+counts its distinct responses and is withheld below ``ANONYMITY_THRESHOLD``. Against differencing:
+
+- a filtered view (cohort, org unit, period) also withholds a figure when the same figure of the
+  unfiltered programme minus it leaves 1 to 4 responses (``?cohort=C2`` with 5 responses while
+  the programme has 7 would give away the 2 others by subtraction); so does each breakdown row;
+- in a breakdown, when the withheld rows add up to fewer than ``ANONYMITY_THRESHOLD`` responses,
+  the next smallest rows are withheld too until they reach it (or all are withheld), so no row
+  can be recovered from the total and the rows shown.
 """
 
 from __future__ import annotations
@@ -254,7 +259,7 @@ class SurveyFigures:
     app_responses: int = 0
     app_answers: int = 0
     applied: int = 0
-    # Measures withheld by the complementary rule although they reach the threshold.
+    # Measures withheld against differencing although they reach the threshold.
     suppressed: set[str] = field(default_factory=set)
 
     def add(self, other: SurveyFigures) -> None:
@@ -292,11 +297,16 @@ class SurveyFigures:
 
     def figure(self, measure: str) -> dict[str, Any]:
         n = self.responses(measure)
+        withheld = n > 0 and not self.shown(measure)
+        reason = ""
+        if withheld:
+            reason = "few" if n < ANONYMITY_THRESHOLD else "difference"
         return {
             "measure": measure,
             "value": self.value(measure),
             "responses": n,
-            "withheld": n > 0 and not self.shown(measure),
+            "withheld": withheld,
+            "reason": reason,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -309,16 +319,28 @@ def _survey(row: Mapping[str, Any]) -> SurveyFigures:
     return SurveyFigures(**values)
 
 
+def _withheld_total(rows: list[SurveyFigures], measure: str) -> int:
+    return sum(r.responses(measure) for r in rows if r.responses(measure) and not r.shown(measure))
+
+
 def _suppress_complements(rows: list[SurveyFigures]) -> None:
-    """Within one breakdown, a lone withheld row could be recovered from the total and the
-    rows shown: withhold the smallest shown row of that measure too."""
+    """Within one breakdown, withheld rows adding up to fewer than the threshold could be
+    recovered from the total and the rows shown: withhold the next smallest shown rows until the
+    withheld rows reach the threshold (or all are withheld)."""
     for measure in MEASURES:
-        hidden = [r for r in rows if 0 < r.responses(measure) < ANONYMITY_THRESHOLD]
-        if len(hidden) != 1:
-            continue
-        shown = [r for r in rows if r.shown(measure)]
-        if shown:
+        while 0 < _withheld_total(rows, measure) < ANONYMITY_THRESHOLD:
+            shown = [r for r in rows if r.shown(measure)]
+            if not shown:
+                break
             min(shown, key=lambda r: r.responses(measure)).suppressed.add(measure)
+
+
+def _suppress_differences(figures: SurveyFigures, baseline: SurveyFigures) -> None:
+    """A figure of a filtered view whose difference with the unfiltered programme's is 1 to 4
+    responses would give those few away by subtraction: withhold it."""
+    for measure in MEASURES:
+        if 0 < baseline.responses(measure) - figures.responses(measure) < ANONYMITY_THRESHOLD:
+            figures.suppressed.add(measure)
 
 
 # --- the dashboard --------------------------------------------------------------------------------
@@ -458,6 +480,11 @@ def programme_dashboard(*, programme: Programme, filters: Filters) -> Dashboard:
     survey_rows = survey_qs.values(unit_path=F("response__org_unit__path")).annotate(**_survey_aggregates()).order_by()
     by_org_unit = _roll_up(parent, branches, funnel_rows, survey_rows)
 
+    if filters != Filters():
+        # A filtered view: every figure is also checked against the unfiltered programme's.
+        baseline = _survey(answers(programme, Filters()).aggregate(**_survey_aggregates()))
+        for figures in [survey_total, *(r.survey for r in by_cohort), *(r.survey for r in by_org_unit)]:
+            _suppress_differences(figures, baseline)
     _suppress_complements([r.survey for r in by_cohort])
     _suppress_complements([r.survey for r in by_org_unit])
     return Dashboard(

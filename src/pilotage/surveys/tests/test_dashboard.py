@@ -219,7 +219,9 @@ def test_threshold_withholds_every_cut_and_its_complement(data: Data) -> None:
         "value": None,
         "responses": 0,
         "withheld": False,
+        "reason": "",
     }
+    assert c2.survey.figure("nps")["reason"] == "difference" and c3.survey.figure("nps")["reason"] == "few"
 
 
 def test_threshold_applies_to_the_filtered_total(data: Data, cast: Any) -> None:
@@ -227,6 +229,71 @@ def test_threshold_applies_to_the_filtered_total(data: Data, cast: Any) -> None:
     assert board.funnel.as_dict() == {"enrolled": 3, "started": 1, "completed": 1, "passed": 1}
     assert board.survey.responses("satisfaction") == 3
     assert board.survey.satisfaction is None and board.survey.nps is None
+
+
+def _small_programme(cast: Any, sizes: dict[str, int]) -> tuple[Programme, dict[str, Cohort]]:
+    """A programme whose cohorts have ``sizes`` named responses each (one likert satisfaction and
+    one NPS answer per response), all in the learner's org unit."""
+    programme = Programme.objects.create(code="DIF", title="Differencing")
+    path = LearningPath.objects.create(programme=programme, title="Path")
+    survey = Survey.objects.create(kind="hot", title_fr="À chaud", title_en="Hot", programme=programme)
+    q_sat = Question.objects.create(survey=survey, kind="likert", text_fr="q", text_en="q", measure="satisfaction")
+    q_nps = Question.objects.create(survey=survey, kind="nps", text_fr="n", text_en="n")
+    unit = cast.employees["learner"].org_unit
+    cohorts = {}
+    for n, (code, size) in enumerate(sizes.items()):
+        start = dt.date(2026, 1 + n, 1)
+        cohorts[code] = Cohort.objects.create(path=path, code=code, title=code, starts_on=start, ends_on=start)
+        for i in range(size):
+            response = Response.objects.create(
+                survey=survey, programme=programme, cohort=cohorts[code], org_unit=unit, submitted_at=NOW
+            )
+            Answer.objects.create(response=response, question=q_sat, number=1 + (i % 5))
+            Answer.objects.create(response=response, question=q_nps, number=i % 11)
+    return programme, cohorts
+
+
+def test_filtered_view_withholds_a_figure_whose_complement_is_small(cast: Any) -> None:
+    # C2 = 5 responses, C3 = 2: ?cohort=C2 would give C3 away as programme total − C2.
+    programme, cohorts = _small_programme(cast, {"C2": 5, "C3": 2})
+    whole = dashboard.programme_dashboard(programme=programme, filters=dashboard.Filters())
+    assert whole.survey.responses("satisfaction") == 7 and whole.survey.satisfaction is not None
+    c2 = dashboard.programme_dashboard(programme=programme, filters=dashboard.Filters(cohort=cohorts["C2"]))
+    assert c2.survey.responses("satisfaction") == 5
+    assert c2.survey.satisfaction is None and c2.survey.nps is None
+    assert c2.survey.figure("satisfaction")["withheld"] and c2.survey.figure("satisfaction")["reason"] == "difference"
+    assert all(r.survey.value(m) is None for r in c2.by_cohort + c2.by_org_unit for m in dashboard.MEASURES)
+    # The unfiltered breakdown withholds C3 (2) and so C2 too (the withheld rows would add up to 2).
+    assert all(r.survey.satisfaction is None for r in whole.by_cohort)
+    # A period that covers the whole programme differs by nothing: shown.
+    everything = dashboard.programme_dashboard(
+        programme=programme, filters=dashboard.Filters(since=dt.date(2025, 1, 1))
+    )
+    assert everything.survey.satisfaction == whole.survey.satisfaction
+
+
+def test_filtered_view_with_a_large_complement_is_shown(cast: Any) -> None:
+    programme, cohorts = _small_programme(cast, {"C1": 6, "C2": 5, "C3": 5})
+    board = dashboard.programme_dashboard(programme=programme, filters=dashboard.Filters(cohort=cohorts["C2"]))
+    assert board.survey.responses("satisfaction") == 5 and board.survey.satisfaction is not None
+
+
+def test_breakdown_withholds_rows_until_the_withheld_add_up_to_the_threshold(cast: Any) -> None:
+    # Two small rows (2 + 2 = 4 withheld): the next smallest (5) is withheld too, not the 6 nor 7.
+    programme, cohorts = _small_programme(cast, {"C1": 7, "C2": 6, "C3": 5, "C4": 2, "C5": 2})
+    board = dashboard.programme_dashboard(programme=programme, filters=dashboard.Filters())
+    shown = {r.label.split()[0]: r.survey.satisfaction is not None for r in board.by_cohort}
+    assert shown == {"C1": True, "C2": True, "C3": False, "C4": False, "C5": False}
+    # Through the API too.
+    assert board.as_dict()["by_cohort"][2]["survey"]["satisfaction"]["reason"] == "difference"
+
+
+def test_dashboard_page_says_why_a_filtered_figure_is_withheld(cast: Any, login: Any) -> None:
+    programme, cohorts = _small_programme(cast, {"C2": 5, "C3": 2})
+    url = reverse("dashboards:programme", kwargs={"pk": programme.pk})
+    page = login(cast.dlm).get(url, {"cohort": cohorts["C2"].pk}).content.decode()
+    assert "reveal a smaller group by difference" in page
+    assert 'data-figure="satisfaction"' not in page
 
 
 def test_period_selects_cohorts_starting_in_it(data: Data) -> None:
@@ -377,9 +444,15 @@ def test_api_gives_the_same_figures(data: Data, login: Any, cast: Any) -> None:
     body = login(cast.ld).get(url).json()
     assert body["funnel"] == {"enrolled": 13, "started": 7, "completed": 4, "passed": 3}
     assert body["survey"]["satisfaction"]["value"] == 3.7
-    assert body["survey"]["nps"] == {"measure": "nps", "value": 8, "responses": 13, "withheld": False}
+    assert body["survey"]["nps"] == {"measure": "nps", "value": 8, "responses": 13, "withheld": False, "reason": ""}
     c3 = next(r for r in body["by_cohort"] if r["id"] == data.cohorts["C3"].pk)
-    assert c3["survey"]["satisfaction"] == {"measure": "satisfaction", "value": None, "responses": 2, "withheld": True}
+    assert c3["survey"]["satisfaction"] == {
+        "measure": "satisfaction",
+        "value": None,
+        "responses": 2,
+        "withheld": True,
+        "reason": "few",
+    }
     filtered = login(cast.ld).get(url, {"since": "2026-02-01"}).json()
     assert filtered["funnel"]["enrolled"] == 7 and filtered["filters"]["since"] == "2026-02-01"
 
@@ -397,6 +470,19 @@ def test_api_learners_and_bad_input(data: Data, login: Any, cast: Any) -> None:
     bad = client.get(url, {"stage": "finished"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "stage"
     assert client.get(url, {"since": "yesterday"}).status_code == 422
+
+
+def test_api_error_messages_are_translated(data: Data, login: Any, cast: Any) -> None:
+    from unittest import mock
+
+    url = reverse("api:dashboard_programme_learners", kwargs={"programme_id": data.programme.pk})
+    client = login(cast.dlm)
+    # The messages go through gettext with named placeholders (the catalogue fills them in).
+    with mock.patch("pilotage.surveys.api_dashboard._", side_effect=lambda text: "T:" + text):
+        stage = client.get(url, {"stage": "finished"}).json()["errors"][0]["message"]
+        measure = client.get(url, {"measure": "joy"}).json()["errors"][0]["message"]
+    assert stage.startswith("T:Give a stage (enrolled, started, completed, passed)") and "satisfaction" in stage
+    assert measure.startswith("T:Unknown measure “joy”") and "satisfaction, nps, application" in measure
 
 
 def test_api_scope(data: Data, login: Any, cast: Any) -> None:

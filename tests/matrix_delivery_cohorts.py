@@ -47,6 +47,8 @@ delivery:session_cancel             GET    coh_session     302  200 200 403 404 
 delivery:session_cancel             POST   coh_session     302  302 302 403 404 403 403 403 403 403 403 403 403 403
 delivery:session_restore            GET    coh_cancelled   302  405 405 405 405 405 405 405 405 405 405 405 405 405
 delivery:session_restore            POST   coh_cancelled   302  302 302 403 404 403 403 403 403 403 403 403 403 403
+delivery:session_hold               GET    coh_past        302  405 405 405 405 405 405 405 405 405 405 405 405 405
+delivery:session_hold               POST   coh_past        302  302 302 403 404 403 403 403 403 403 403 403 403 403
 delivery:session_ics                GET    coh_session     302  200 200 200 404 403 403 200 403 403 403 403 403 403
 delivery:enrolment_detail           GET    coh_enrolment   302  200 200 200 404 200 200 200 404 404 404 404 404 404
 delivery:enrolment_unenrol          GET    coh_enrolment   302  200 200 403 404 403 403 403 404 404 404 404 404 404
@@ -71,6 +73,7 @@ api:delivery_session_read           GET    coh_api_session 401  200 200 200 404 
 api:delivery_session_update         PATCH  coh_api_session 401  200 200 403 404 403 403 403 403 403 403 403 403 403
 api:delivery_session_cancel         POST   coh_api_session 401  200 200 403 404 403 403 403 403 403 403 403 403 403
 api:delivery_session_restore        POST   coh_api_cancel  401  200 200 403 404 403 403 403 403 403 403 403 403 403
+api:delivery_session_hold           POST   coh_api_past    401  200 200 403 404 403 403 403 403 403 403 403 403 403
 api:delivery_session_ics            GET    coh_api_session 401  200 200 200 404 403 403 200 403 403 403 403 403 403
 api:delivery_cohort_enrolments      GET    coh_api_cohort  401  200 200 200 404 403 403 200 403 403 403 403 403 403
 api:delivery_enrol                  POST   coh_api_enrol   401  201 201 403 404 403 403 403 403 403 403 403 403 403
@@ -115,8 +118,8 @@ def _other(cast: Cast) -> Cohort:
     return Cohort.objects.create(path=path, code="COH-MTX-9", title="Other", starts_on=start, ends_on=start)
 
 
-def _session(cohort: Cohort, *, cancelled: bool = False) -> Session:
-    start = timezone.now() + dt.timedelta(days=8)
+def _session(cohort: Cohort, *, cancelled: bool = False, past: bool = False) -> Session:
+    start = timezone.now() + dt.timedelta(days=-2 if past else 8)
     session = Session.objects.create(
         cohort=cohort, title="Matrix session", starts_at=start, ends_at=start + dt.timedelta(hours=2)
     )
@@ -190,6 +193,7 @@ TARGETS: dict[str, Filler] = {
         kwargs={"pk": _session(_cohort(cast)).pk}, data={**_SESSION_FORM, "reason": "Salle fermée"}
     ),
     "coh_sess_other": lambda cast, user: Target(kwargs={"pk": _session(_other(cast)).pk}),
+    "coh_past": lambda cast, user: Target(kwargs={"pk": _session(_cohort(cast), past=True).pk}),
     "coh_cancelled": lambda cast, user: Target(kwargs={"pk": _session(_cohort(cast), cancelled=True).pk}),
     "coh_enrolment": lambda cast, user: Target(
         kwargs={"pk": _enrolment(cast).pk}, data={"reason": "Départ", "due_on": _dates()["ends_on"]}
@@ -206,6 +210,7 @@ TARGETS: dict[str, Filler] = {
     "coh_api_session": lambda cast, user: Target(
         kwargs={"session_id": _session(_cohort(cast)).pk}, json={"title": "Renamed", "reason": "Grève"}
     ),
+    "coh_api_past": lambda cast, user: Target(kwargs={"session_id": _session(_cohort(cast), past=True).pk}),
     "coh_api_cancel": lambda cast, user: Target(kwargs={"session_id": _session(_cohort(cast), cancelled=True).pk}),
     "coh_api_enrol": lambda cast, user: Target(
         kwargs={"cohort_id": _cohort(cast).pk}, json={"employee_id": cast.employees["peer"].pk}

@@ -9,6 +9,7 @@ are read in the scope of ``queries.enrolment_list`` (a learner their own, a mana
     GET/PATCH  /api/v1/delivery/sessions/{session_id}
     POST       /api/v1/delivery/sessions/{session_id}/cancel   {"reason": …}
     POST       /api/v1/delivery/sessions/{session_id}/restore
+    POST       /api/v1/delivery/sessions/{session_id}/hold      (a session that has started)
     GET        /api/v1/delivery/sessions/{session_id}/ics
     GET/POST   /api/v1/delivery/cohorts/{cohort_id}/enrolments
     POST       /api/v1/delivery/cohorts/{cohort_id}/enrolments/bulk  {"audience_id", "confirm", "expected"}
@@ -348,6 +349,17 @@ def session_cancel(request: HttpRequest, session_id: int, payload: ReasonIn) -> 
 def session_restore(request: HttpRequest, session_id: int) -> Any:
     session = queries.session_for_manage(user=request.user, pk=session_id)
     return _session(services_cohorts.session_restore(actor=request.user, session=session))
+
+
+@router.post(
+    "/sessions/{int:session_id}/hold",
+    response=SessionOut,
+    summary="Mark a session that has started as held",
+    url_name="delivery_session_hold",
+)
+def session_hold(request: HttpRequest, session_id: int) -> Any:
+    session = queries.session_for_manage(user=request.user, pk=session_id)
+    return _session(services_cohorts.session_hold(actor=request.user, session=session))
 
 
 @router.get(

@@ -25,3 +25,6 @@ class DeliveryConfig(AppConfig):
         )
 
         reminders.register()
+        from pilotage.delivery import sessions_held
+
+        sessions_held.register()

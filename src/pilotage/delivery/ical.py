@@ -8,7 +8,8 @@ the event replaces it on a REQUEST with a higher SEQUENCE and removes it on a CA
 E-mails: ``send_session_invitations`` sends the invitation (or cancellation) to the seated
 learners and the facilitators of a session, once per attendee and sequence (CalendarSend);
 ``attendee_changed`` invites (or un-invites) one learner to the cohort's upcoming sessions when
-they take or leave a seat.
+they take or leave a seat; ``facilitators_changed`` does the same for the facilitators added to
+(REQUEST) or removed from (CANCEL) a session.
 """
 
 from __future__ import annotations
@@ -125,11 +126,40 @@ def session_recipients(session: Session) -> list[tuple[str, str, str]]:
         email, name, language = _learner_recipient(enrolment)
         if email:
             out.setdefault(email.lower(), (email, name, language))
-    facilitators = list(session.facilitators.all()) or list(session.cohort.facilitators.all())
-    for user in facilitators:
-        if user.email and user.is_active:
-            out.setdefault(user.email.lower(), (user.email, user.get_full_name() or user.email, user.language))
+    for key, value in facilitator_recipients(session).items():
+        out.setdefault(key, value)
     return list(out.values())
+
+
+def facilitator_recipients(session: Session) -> dict[str, tuple[str, str, str]]:
+    """{lower e-mail: (e-mail, name, language)} of the session's facilitators: its own, else
+    the cohort's."""
+    facilitators = list(session.facilitators.all()) or list(session.cohort.facilitators.all())
+    return {
+        user.email.lower(): (user.email, user.get_full_name() or user.email, user.language)
+        for user in facilitators
+        if user.email and user.is_active
+    }
+
+
+def facilitators_changed(session: Session, *, before: dict[str, tuple[str, str, str]]) -> int:
+    """After the facilitators of an upcoming session changed (``before``: its
+    ``facilitator_recipients`` before the change): a REQUEST to each one added, a CANCEL to each
+    one removed (unless they still attend as a learner). Once per attendee and sequence."""
+    if session.status not in (Session.Status.SCHEDULED, Session.Status.FULL) or session.starts_at <= timezone.now():
+        return 0
+    after = facilitator_recipients(session)
+    learners = {email.lower() for email, _name, _lang in session_recipients(session)} - set(after)
+    sent = 0
+    for key, (email, name, language) in after.items():
+        if key not in before and _record_send(session, email, REQUEST):
+            _send(session, REQUEST, email, name, language)
+            sent += 1
+    for key, (email, name, language) in before.items():
+        if key not in after and key not in learners and _record_send(session, email, CANCEL):
+            _send(session, CANCEL, email, name, language)
+            sent += 1
+    return sent
 
 
 def _record_send(session: Session, email: str, method: str) -> bool:

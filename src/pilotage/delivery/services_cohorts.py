@@ -417,6 +417,8 @@ def cohort_update(*, actor: Any, cohort: Cohort, facilitators: Iterable[Any] | N
         setattr(cohort, name, value)
     cohort.save()
     changes = diff(before, snapshot(cohort, [*COHORT_FIELDS, "cancel_reason"]))
+    fallback = _fallback_sessions(cohort)
+    facilitators_before = {s.pk: _facilitator_emails(s) for s in fallback}
     if people is not None:
         old = set(cohort.facilitators.values_list("pk", flat=True))
         new = {u.pk for u in people}
@@ -425,9 +427,74 @@ def cohort_update(*, actor: Any, cohort: Cohort, facilitators: Iterable[Any] | N
             changes["facilitators"] = [sorted(old), sorted(new)]
     if changes:
         audit_record(actor=actor, action="update", instance=cohort, changes=changes)
+    if changes.get("status", [None, None])[1] == Cohort.Status.CANCELLED:
+        _cancel_cascade(cohort, actor=actor)
+        return cohort
+    _place_changed(cohort, changes, actor=actor)
+    if "facilitators" in changes:
+        from pilotage.delivery import ical
+
+        for session in fallback:
+            ical.facilitators_changed(session, before=facilitators_before[session.pk])
     if "capacity" in changes or "status" in changes:
         promote_waitlist(cohort, actor=actor)
     return cohort
+
+
+def _fallback_sessions(cohort: Cohort) -> list[Session]:
+    """The cohort's upcoming open sessions without facilitators of their own (they use the cohort's)."""
+    return [
+        s
+        for s in Session.objects.filter(
+            cohort=cohort, status__in=OPEN_SESSION_STATUSES, starts_at__gt=timezone_now()
+        ).prefetch_related("facilitators")
+        if not s.facilitators.all()
+    ]
+
+
+def _facilitator_emails(session: Session) -> dict[str, tuple[str, str, str]]:
+    from pilotage.delivery import ical
+
+    return ical.facilitator_recipients(session)
+
+
+def _cancel_cascade(cohort: Cohort, *, actor: Any) -> None:
+    """A cancelled cohort: its open sessions are cancelled with the cohort's reason (CANCEL to
+    the calendars), its waitlist and pending enrolments are ended with it. Seated learners stay
+    enrolled (their history and progress remain) and get the sessions' cancellations."""
+    from pilotage.delivery.services_enrolments import unenrol
+
+    reason = cohort.cancel_reason
+    for session in Session.objects.filter(cohort=cohort, status__in=OPEN_SESSION_STATUSES).order_by("starts_at"):
+        session_cancel(actor=actor, session=session, reason=reason)
+    waiting = Enrolment.objects.filter(
+        cohort=cohort, status__in=(Enrolment.Status.WAITLISTED, Enrolment.Status.PENDING)
+    ).order_by("id")
+    for enrolment in waiting:
+        unenrol(actor=actor, enrolment=enrolment, reason=reason)
+
+
+def _place_changed(cohort: Cohort, changes: dict[str, Any], *, actor: Any) -> None:
+    """A new cohort link or location reaches the upcoming sessions that fall back to it: their
+    SEQUENCE moves and the invitations are sent again."""
+    if not ({"virtual_link", "location"} & set(changes)):
+        return
+    from pilotage.delivery import ical
+
+    upcoming = Session.objects.select_for_update().filter(
+        cohort=cohort, status__in=OPEN_SESSION_STATUSES, starts_at__gt=timezone_now()
+    )
+    for session in upcoming:
+        uses_link = session.kind == Session.Kind.VIRTUAL and not session.virtual_link
+        uses_place = session.kind != Session.Kind.VIRTUAL and not (session.room or session.address)
+        field = "virtual_link" if uses_link else "location" if uses_place else ""
+        if not field or field not in changes:
+            continue
+        session.cohort = cohort
+        session.sequence += 1
+        session.save(update_fields=["sequence", "updated_at"])
+        audit_record(actor=actor, action="update", instance=session, changes={f"cohort_{field}": changes[field]})
+        ical.send_session_invitations(session)
 
 
 # --- sessions --------------------------------------------------------------------------------------------
@@ -592,6 +659,9 @@ def session_update(
         **values,
     }
     clean, people = _validated_session(merged, cohort=cohort, facilitators=facilitators)
+    from pilotage.delivery import ical
+
+    facilitators_before = ical.facilitator_recipients(session)
     for name, value in clean.items():
         setattr(session, name, value)
     changes = diff(before, snapshot(session, SESSION_FIELDS))
@@ -611,10 +681,11 @@ def session_update(
         promote_waitlist(cohort, actor=actor)
         refresh_session_statuses(cohort, actor=actor)
         session.refresh_from_db()
-    if notify and calendar and session.starts_at > timezone_now():
-        from pilotage.delivery import ical
-
+    upcoming = session.starts_at > timezone_now() and session.status in OPEN_SESSION_STATUSES
+    if notify and calendar and upcoming:
         ical.send_session_invitations(session)
+    if notify and "facilitators" in changes and upcoming:
+        ical.facilitators_changed(session, before=facilitators_before)
     return session
 
 
@@ -656,6 +727,15 @@ def session_restore(*, actor: Any, session: Session, note: str = "") -> Session:
     session = Session.objects.select_for_update().select_related("cohort").get(pk=session.pk)
     if session.status != Session.Status.CANCELLED:
         raise ValidationFailed({"status": [_("Only a cancelled session can be restored.")]})
+    if cohort.status == Cohort.Status.CANCELLED:
+        raise ValidationFailed(
+            {
+                "status": [
+                    _("Cohort %(code)s is cancelled: restore the cohort first (status open), then this session.")
+                    % {"code": cohort.code}
+                ]
+            }
+        )
     seated = seated_count(cohort)
     if session.capacity is not None and session.capacity < seated:
         raise ValidationFailed(
@@ -705,6 +785,34 @@ def session_mark_held(*, actor: Any, session: Session, note: str = "") -> Sessio
     session.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="hold", instance=session, changes={"status": [before, session.status]})
     return session
+
+
+HELD_AFTER = dt.timedelta(hours=1)
+
+
+@transaction.atomic
+def session_hold(*, actor: Any, session: Session) -> Session:
+    """The team marks a session held by hand (e.g. held without attendance taken); it must
+    have started."""
+    if session.starts_at > timezone_now():
+        raise ValidationFailed({"status": [_("This session has not started yet: it cannot be marked as held.")]})
+    return session_mark_held(actor=actor, session=session, note=_("Marked as held"))
+
+
+def sessions_mark_ended(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Mark held the sessions that ended more than an hour ago and are still scheduled/full
+    (nobody took attendance): surveys' after-session dispatch waits for held sessions.
+    Idempotent: a held session is no longer selected. The periodic job ``delivery.sessions_held``."""
+    now = now or timezone_now()
+    ended = Session.objects.filter(status__in=OPEN_SESSION_STATUSES, ends_at__lte=now - HELD_AFTER).order_by("ends_at")
+    count = 0
+    for session in ended:
+        try:
+            session_mark_held(actor="system", session=session, note="ended")
+        except ValidationFailed:  # cancelled meanwhile
+            continue
+        count += 1
+    return {"held": count}
 
 
 # --- delivery settings ---------------------------------------------------------------------------------

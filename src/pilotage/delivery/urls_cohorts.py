@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern] = [
     path("sessions/<int:pk>/edit/", c.session_edit, name="session_edit"),
     path("sessions/<int:pk>/cancel/", c.session_cancel, name="session_cancel"),
     path("sessions/<int:pk>/restore/", c.session_restore, name="session_restore"),
+    path("sessions/<int:pk>/hold/", c.session_hold, name="session_hold"),
     path("sessions/<int:pk>/calendar.ics", c.session_ics, name="session_ics"),
     path("enrolments/<int:pk>/", e.enrolment_detail, name="enrolment_detail"),
     path("enrolments/<int:pk>/unenrol/", e.enrolment_unenrol, name="enrolment_unenrol"),

@@ -9,6 +9,7 @@ a reader, 404 out of scope).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
+from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -36,6 +39,7 @@ from pilotage.delivery.forms_cohorts import (
 from pilotage.delivery.models import Cohort, Enrolment, Session
 from pilotage.delivery.services_enrolments import settings_for
 from pilotage.programmes import queries as programme_queries
+from pilotage.programmes.permissions import can_see_programmes
 
 STATUS_TONES = {
     "planned": "neutral",
@@ -80,9 +84,14 @@ def cohort_list(request: Request) -> HttpResponse:
     qs = queries.cohort_list(user=user)
     programme = None
     programme_pk = request.GET.get("programme", "")
+    see_programmes = can_see_programmes(user)
     if programme_pk.isdigit():
-        programme = programme_queries.programme_list(user=user).filter(pk=int(programme_pk)).first()
         qs = qs.filter(path__programme_id=int(programme_pk))
+        if see_programmes:
+            programme = programme_queries.programme_list(user=user).filter(pk=int(programme_pk)).first()
+        else:  # a facilitator: the programme of the cohorts they see, no programme pages
+            first = qs.select_related("path__programme").first()
+            programme = first.path.programme if first else None
     status = request.GET.get("status", "")
     if status in Cohort.Status.values:
         qs = qs.filter(status=status)
@@ -108,6 +117,7 @@ def cohort_list(request: Request) -> HttpResponse:
         "status": status,
         "statuses": Cohort.Status.choices,
         "can_manage": permissions.can_manage_delivery(user),
+        "can_see_programmes": see_programmes,
     }
     if request.htmx:
         return render(request, "delivery/cohorts/cohort_list.html#results", context)
@@ -189,6 +199,7 @@ def cohort_detail(request: Request, pk: int) -> HttpResponse:
         "facilitators": list(cohort.facilitators.all()),
         "can_manage": permissions.can_manage_delivery(user),
         "can_attend": permissions.can_take_attendance(user),
+        "can_see_programmes": can_see_programmes(user),
         "tones": STATUS_TONES,
         "history": history_for(cohort, limit=20) if permissions.can_manage_delivery(user) else [],
     }
@@ -242,14 +253,108 @@ def session_detail(request: Request, pk: int) -> HttpResponse:
         "cohort": session.cohort,
         "attendees": list(services_cohorts.session_attendees(session)),
         "facilitators": list(session.facilitators.all()) or list(session.cohort.facilitators.all()),
-        "changes": list(session.changes.select_related("by")),
+        "changes": _status_changes(session),
+        "edits": _edits(session),
         "location": ical.session_location(session),
         "can_manage": can_manage,
+        "can_hold": can_manage
+        and session.status in services_cohorts.OPEN_SESSION_STATUSES
+        and session.starts_at <= services_cohorts.timezone_now(),
         "can_attend": permissions.can_take_attendance(user),
         "cancel_form": ReasonForm(),
         "tones": STATUS_TONES,
     }
     return render(request, "delivery/cohorts/session_detail.html", context)
+
+
+STATUS_LABELS = dict(Session.Status.choices)
+EDIT_LABELS = {
+    "title": gettext_lazy("Title"),
+    "kind": gettext_lazy("Type"),
+    "step": gettext_lazy("Path step"),
+    "starts_at": gettext_lazy("Start"),
+    "ends_at": gettext_lazy("End"),
+    "timezone": gettext_lazy("Time zone"),
+    "room": gettext_lazy("Room"),
+    "address": gettext_lazy("Address"),
+    "virtual_link": gettext_lazy("Virtual class link"),
+    "capacity": gettext_lazy("Capacity"),
+    "facilitators": gettext_lazy("Facilitators"),
+    "status": gettext_lazy("Status"),
+    "cancel_reason": gettext_lazy("Reason"),
+    "cohort_virtual_link": gettext_lazy("Virtual class link (the cohort's)"),
+    "cohort_location": gettext_lazy("Location (the cohort's)"),
+}
+ACTION_LABELS = {
+    "create": gettext_lazy("Scheduled"),
+    "update": gettext_lazy("Edited"),
+    "cancel": gettext_lazy("Cancelled"),
+    "restore": gettext_lazy("Restored"),
+    "hold": gettext_lazy("Held"),
+}
+KIND_LABELS = dict(Session.Kind.choices)
+
+
+def _status_changes(session: Session) -> list[dict[str, Any]]:
+    """The status history with the status labels (not the codes)."""
+    return [
+        {
+            "at": c.at,
+            "by": c.by,
+            "from_label": STATUS_LABELS.get(c.from_status, c.from_status),
+            "to_label": STATUS_LABELS.get(c.to_status, c.to_status),
+            "note": _("Ended") if c.note == "ended" else c.note,
+        }
+        for c in session.changes.select_related("by")
+    ]
+
+
+def _value(field: str, value: Any, tz: dt.tzinfo | None = None) -> str:
+    if value in (None, ""):
+        return "—"
+    if field in ("starts_at", "ends_at") and isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if tz is not None and dj_timezone.is_aware(moment):
+            moment = moment.astimezone(tz)
+        return str(formats.date_format(moment, "SHORT_DATETIME_FORMAT"))
+    if field == "status":
+        return str(STATUS_LABELS.get(value, value))
+    if field == "kind":
+        return str(KIND_LABELS.get(value, value))
+    if field == "facilitators" and isinstance(value, list):
+        from pilotage.people.models import User
+
+        names = {u.pk: u.get_full_name() or u.email for u in User.objects.filter(pk__in=value)}
+        return ", ".join(names.get(pk, str(pk)) for pk in value) or "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _edits(session: Session) -> list[dict[str, Any]]:
+    """The session's audit entries (time, place, link, capacity edits…) as readable rows."""
+    rows = []
+    zone = ical._zone(session.timezone)
+    for ev in history_for(session, limit=50):
+        changes = ev.changes if isinstance(ev.changes, dict) else {}
+        lines = []
+        for field, pair in changes.items():
+            before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            label = EDIT_LABELS.get(field, field)
+            lines.append({"label": label, "before": _value(field, before, zone), "after": _value(field, after, zone)})
+        rows.append(
+            {
+                "at": ev.at,
+                "who": (ev.actor.get_full_name() or ev.actor.email) if ev.actor else (ev.actor_label or _("system")),
+                "action": ACTION_LABELS.get(ev.action, ev.action),
+                "note": ev.note,
+                "lines": lines,
+            }
+        )
+    return rows
 
 
 @login_required
@@ -278,6 +383,20 @@ def session_restore(request: Request, pk: int) -> HttpResponse:
         messages.error(request, " ".join(str(m) for msgs in exc.errors.values() for m in msgs))
     else:
         messages.success(request, _("Session restored; the invitations are sent again."))
+    return redirect(session_url(session))
+
+
+@login_required
+@require_POST
+def session_hold(request: Request, pk: int) -> HttpResponse:
+    """The team marks a session held (e.g. it took place but nobody took attendance)."""
+    session = queries.session_for_manage(user=request.user, pk=pk)
+    try:
+        services_cohorts.session_hold(actor=request.user, session=session)
+    except ValidationFailed as exc:
+        messages.error(request, " ".join(str(m) for msgs in exc.errors.values() for m in msgs))
+    else:
+        messages.success(request, _("Session marked as held."))
     return redirect(session_url(session))
 
 

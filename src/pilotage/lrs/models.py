@@ -140,6 +140,9 @@ class Statement(models.Model):
     # The statement this one voids (a voiding statement), and whether this one is voided.
     voided_target = models.UUIDField(null=True)
     voided = models.BooleanField(default=False)
+    # The statement a StatementRef object targets (voiding or not): filters also match a
+    # statement through its target (XAPI-00162).
+    ref_target = models.UUIDField(null=True)
     client = models.ForeignKey(LrsClient, null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False)
     version = models.CharField(max_length=16, default="1.0.0")
     payload = models.JSONField()
@@ -153,6 +156,8 @@ class Statement(models.Model):
             models.Index(fields=["activity", "id"], name="lrs_stmt_activity_idx"),
             models.Index(fields=["registration", "id"], name="lrs_stmt_registration_idx"),
             # Voiding statements only (a handful): finds the voider of a late-arriving target.
+            # Statements whose object is a StatementRef only (few): walked in id order.
+            models.Index(fields=["id"], name="lrs_stmt_refs_idx", condition=models.Q(ref_target__isnull=False)),
             models.Index(
                 fields=["voided_target"],
                 name="lrs_stmt_voided_target_idx",

@@ -3,7 +3,8 @@
 A query walks ``Statement`` by id (ids grow with ``stored``: the order of storage), newest
 first unless ``ascending``. Every filter is an indexed ``(key, id)`` range: actor, verb,
 activity, registration; ``related_agents`` / ``related_activities`` add the statements
-found through ``StatementRef``.
+found through ``StatementRef``; a statement whose object is a StatementRef also matches
+through its target (``ref_target``, XAPI-00162).
 
 Pages (``more``): the cursor is a signed token carrying the query, the last id returned and
 the highest id that existed when the first page was read (``until_id``). Later pages never
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from pilotage.lrs import validation
 from pilotage.lrs.errors import NotFoundError, XapiError
@@ -166,7 +167,15 @@ class Page:
 
 
 def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
-    """One page of statements for ``query`` (voided statements excluded)."""
+    """One page of statements for ``query`` (voided statements excluded).
+
+    A statement whose object is a StatementRef also matches when the statement it targets
+    matches the agent, verb, activity and registration filters (XAPI-00162) — the voiding
+    statement of a matching statement, for one: ``since``/``until`` and the page apply to the
+    statement itself, the target may be voided. Those statements are walked on their own small
+    partial index (``lrs_stmt_refs_idx``), so queries over stores without references pay an
+    empty index probe.
+    """
     qs = _scoped(client).filter(voided=False)
     if query.until_id is None:
         query.until_id = Statement.objects.aggregate(top=Max("id"))["top"] or 0
@@ -180,7 +189,10 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
     # merged: a few index walks of at most limit + 1 rows instead of a scan of the table.
     check_object_agent: int | None = None
     agent_branches: list[Q] = [Q()]
+    content = Q()  # the filters on the statement's own content (verb, registration)
+    filtered = False  # an agent, verb, activity or registration filter is given
     if query.agent_ifi is not None:
+        filtered = True
         agent_id = Agent.objects.filter(ifi=query.agent_ifi).values_list("pk", flat=True).first()
         authorities = _authority_clients(query.agent_ifi) if query.related_agents else []
         if agent_id is None and not authorities:
@@ -201,12 +213,14 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
         for client_id in authorities:
             agent_branches.append(Q(client__isnull=True) if client_id is None else Q(client_id=client_id))
     if query.verb is not None:
+        filtered = True
         verb_id = Verb.objects.filter(iri=query.verb).values_list("pk", flat=True).first()
         if verb_id is None:
             return Page([], "")
-        qs = qs.filter(verb_id=verb_id)
+        content &= Q(verb_id=verb_id)
     activity_branches: list[Q] = [Q()]
     if query.activity is not None:
+        filtered = True
         activity_id = Activity.objects.filter(iri=query.activity).values_list("pk", flat=True).first()
         if activity_id is None:
             return Page([], "")
@@ -216,7 +230,8 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
             if refs.exists():
                 activity_branches.append(Q(id__in=refs.values("statement_id")))
     if query.registration is not None:
-        qs = qs.filter(registration=query.registration)
+        filtered = True
+        content &= Q(registration=query.registration)
     if query.since is not None:
         since = dt.datetime.fromisoformat(query.since)
         qs = qs.filter(stored__gt=since)
@@ -228,13 +243,16 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
 
     order = "id" if query.ascending else "-id"
     branches = [a & b for a in agent_branches for b in activity_branches]
-    if len(branches) == 1:
-        rows = list(qs.filter(branches[0]).order_by(order)[: query.limit + 1])
+    matching = qs.filter(content)
+    if len(branches) == 1 and not filtered:
+        rows = list(matching.filter(branches[0]).order_by(order)[: query.limit + 1])
     else:
         found: dict[int, Statement] = {}
         for branch in branches:
-            for row in qs.filter(branch).order_by(order)[: query.limit + 1]:
+            for row in matching.filter(branch).order_by(order)[: query.limit + 1]:
                 found[row.pk] = row
+        targeting = _targeting(qs, content, branches, order=order, limit=query.limit + 1)
+        found.update((row.pk, row) for row in targeting)
         rows = sorted(found.values(), key=lambda row: row.pk, reverse=not query.ascending)[: query.limit + 1]
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
@@ -243,14 +261,51 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
         following = StatementQuery(**{**query.__dict__, "after_id": rows[-1].pk})
         more = following.as_cursor()
     if check_object_agent is not None:
+        targets = _target_payloads([row for row in rows if row.ref_target is not None])
         rows = [
             row
             for row in rows
-            if row.actor_id == check_object_agent
-            or _is_or_has_member(row.payload.get("actor"), query.agent_ifi)
-            or _is_or_has_member(row.payload.get("object"), query.agent_ifi)
+            if _about_agent(row.actor_id, row.payload, check_object_agent, query.agent_ifi)
+            or (
+                row.ref_target is not None
+                and str(row.ref_target) in targets
+                and _about_agent(*targets[str(row.ref_target)], check_object_agent, query.agent_ifi)
+            )
         ]
     return Page(rows, more)
+
+
+def _about_agent(actor_id: int | None, payload: dict[str, Any], agent_id: int, ifi: str | None) -> bool:
+    """The plain ``agent`` filter: the statement's actor, or its actor or object is this agent
+    or a group with this agent as a member."""
+    return (
+        actor_id == agent_id
+        or _is_or_has_member(payload.get("actor"), ifi)
+        or _is_or_has_member(payload.get("object"), ifi)
+    )
+
+
+def _targeting(qs: QuerySet[Statement], content: Q, branches: list[Q], *, order: str, limit: int) -> list[Statement]:
+    """Statements of ``qs`` whose StatementRef target matches ``content`` and one of the
+    ``branches`` (voided or not)."""
+    target = Statement.objects.filter(statement_id=OuterRef("ref_target")).filter(content)
+    either = Q()
+    for branch in branches:
+        either |= branch
+    return list(qs.filter(ref_target__isnull=False).filter(Exists(target.filter(either))).order_by(order)[:limit])
+
+
+def _target_payloads(rows: list[Statement]) -> dict[str, tuple[int | None, dict[str, Any]]]:
+    """The actor id and payload of the statements ``rows`` target (one query)."""
+    ids = [row.ref_target for row in rows if row.ref_target is not None]
+    if not ids:
+        return {}
+    return {
+        str(sid): (actor_id, payload)
+        for sid, actor_id, payload in Statement.objects.filter(statement_id__in=ids).values_list(
+            "statement_id", "actor_id", "payload"
+        )
+    }
 
 
 # How long a batch may take between stamping ``stored`` and drawing its ids (seconds): far

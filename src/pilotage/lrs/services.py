@@ -63,6 +63,7 @@ STATEMENT_FIELDS = [
     "activity",
     "registration",
     "voided_target",
+    "ref_target",
     "voided",
     "client",
     "version",
@@ -199,6 +200,7 @@ class _Prepared:
     activity_iri: str | None
     registration: str | None
     voided_target: str | None
+    ref_target: str | None = None
     related_agents: set[str] = field(default_factory=set)
     related_activities: set[str] = field(default_factory=set)
     voided: bool = False
@@ -328,6 +330,7 @@ def _prepare(
         # Found by the plain ``agent`` filter too (see queries: actor or object).
         _collect_agent(obj, prepared.related_agents, agents)
     elif object_type == "StatementRef":
+        prepared.ref_target = _canonical_uuid(obj["id"])
         if verb["id"] == VOIDED_VERB:
             voided_target = _canonical_uuid(obj["id"])
     elif object_type == "SubStatement":
@@ -539,6 +542,7 @@ def _write(
                 activity_id,
                 p.registration,
                 p.voided_target,
+                p.ref_target,
                 p.voided,
                 client_id,
                 p.payload["version"],

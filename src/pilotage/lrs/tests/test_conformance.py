@@ -454,7 +454,6 @@ def test_voided_statement_is_only_read_by_voided_statement_id(lrs: Xapi) -> None
     assert voiding in listed and target not in listed
 
 
-@pytest.mark.xfail(strict=True, reason="statements targeting a matching statement are not matched yet (queries.py)")
 def test_statements_targeting_a_voided_statement_are_returned(lrs: Xapi) -> None:
     """XAPI-00162: a filter matching the voided statement returns the statements targeting
     it (the StatementRef and the voiding statement), not the voided statement itself."""
@@ -467,7 +466,6 @@ def test_statements_targeting_a_voided_statement_are_returned(lrs: Xapi) -> None
     assert [s["id"] for s in lrs.get(STATEMENTS, {"verb": verb, "limit": "1"}).json()["statements"]] == [ref]
 
 
-@pytest.mark.xfail(strict=True, reason="statements targeting a matching statement are not matched yet (queries.py)")
 def test_voiding_statement_follows_its_target_through_agent_and_registration(lrs: Xapi) -> None:
     """XAPI-00162 with the agent and registration filters: the voiding statement (another
     actor, no registration) is returned because its target matches."""

@@ -131,9 +131,12 @@ def surveys_read(request: HttpRequest, survey_id: int) -> Survey:
 def surveys_results(request: HttpRequest, survey_id: int, filters: Query[ResultsFilters]) -> dict[str, Any]:
     """The team reads every survey; a sponsor their programmes'; a facilitator the responses
     about their own cohorts and sessions. An anonymous survey withholds every group of fewer
-    than 5 responses (``hidden`` and ``reason``)."""
+    than 5 responses, and a filtered view or row that leaves 1 to 4 others (it would give them
+    away by difference) — ``hidden`` and ``reason``; figures, distributions and comments alike."""
     survey = queries.results_survey_get(user=request.user, pk=survey_id)
     responses = queries.results_responses(user=request.user, survey=survey)
+    # The unfiltered count in the user's scope: a filtered view leaving 1-4 others is withheld.
+    baseline = responses.count()
     if filters.cohort:
         responses = responses.filter(cohort_id=filters.cohort)
     if filters.session:
@@ -142,7 +145,7 @@ def surveys_results(request: HttpRequest, survey_id: int, filters: Query[Results
         responses = responses.filter(facilitators=filters.facilitator)
     by = filters.by if filters.by in results.DIMENSIONS else "cohort"
     language = filters.language if filters.language in ("fr", "en") else "fr"
-    figures = results.survey_results(survey=survey, responses=responses, language=language)
+    figures = results.survey_results(survey=survey, responses=responses, language=language, baseline=baseline)
     headline = figures["headline"]
     return {
         "survey_id": survey.pk,
@@ -166,6 +169,6 @@ def surveys_results(request: HttpRequest, survey_id: int, filters: Query[Results
         "by": by,
         "cuts": [
             {"key": row["key"], "label": row["label"], "headline": vars(row["headline"])}
-            for row in results.results_by(survey=survey, responses=responses, dimension=by)
+            for row in results.results_by(survey=survey, responses=responses, dimension=by, baseline=baseline)
         ],
     }

@@ -3,7 +3,11 @@ cut (programme, cohort, session, facilitator, org unit) with the headline figure
 
 Anonymity (decision 0027): for an anonymous survey, any group of fewer than
 ``ANONYMITY_THRESHOLD`` responses shows no figure, only the reason; comments of an anonymous
-survey are listed in alphabetical order, never by date.
+survey are listed in alphabetical order, never by date. Against differencing, a filtered view
+(cohort, session, facilitator) is also withheld — figures, distributions and comments — when the
+unfiltered responses in the user's scope minus its own leave 1 to 4 (``baseline``); a breakdown
+withholds each row whose complement is that small, then the next smallest rows until the withheld
+rows add up to the threshold (or all are withheld).
 
 Figures: a Likert or rating average is on its own scale; "satisfaction" is the average of the
 questions measuring satisfaction brought to /5; NPS = % promoters (9–10) − % detractors (0–6);
@@ -15,10 +19,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilotage.delivery.models import Cohort, Session
@@ -36,8 +42,21 @@ def hidden_reason(count: int) -> str:
     ) % {"count": count, "min": ANONYMITY_THRESHOLD}
 
 
+def difference_reason(count: int) -> str:
+    return _(
+        "Not shown: %(count)s response(s), but the other responses number fewer than %(min)s. The survey is "
+        "anonymous, and subtracting this group from the whole would show how those few answered."
+    ) % {"count": count, "min": ANONYMITY_THRESHOLD}
+
+
 def is_hidden(survey: Survey, count: int) -> bool:
     return survey.anonymous and count < ANONYMITY_THRESHOLD
+
+
+def small_difference(survey: Survey, count: int, baseline: int | None) -> bool:
+    """True when an anonymous group of ``count`` responses leaves 1 to 4 others out of
+    ``baseline`` (the unfiltered responses in the user's scope): it would give them away."""
+    return survey.anonymous and baseline is not None and 0 < baseline - count < ANONYMITY_THRESHOLD
 
 
 def nps_of(values: Iterable[float]) -> int | None:
@@ -77,9 +96,11 @@ class _Acc:
     app_all: int = 0
 
 
-def _headline(survey: Survey, count: int, acc: _Acc) -> Headline:
+def _headline(survey: Survey, count: int, acc: _Acc, *, suppressed: bool = False) -> Headline:
     if is_hidden(survey, count):
         return Headline(count=count, hidden=True, reason=hidden_reason(count))
+    if suppressed:
+        return Headline(count=count, hidden=True, reason=difference_reason(count))
     return Headline(
         count=count,
         satisfaction=round(sum(acc.sat) / len(acc.sat), 2) if acc.sat else None,
@@ -99,13 +120,18 @@ def _accumulate(acc: _Acc, question: Question, value: float) -> None:
         acc.nps.append(value)
 
 
-def survey_results(*, survey: Survey, responses: QuerySet[Response], language: str = "fr") -> dict[str, Any]:
-    """Every question's figures over ``responses`` (already scoped and filtered)."""
+def survey_results(
+    *, survey: Survey, responses: QuerySet[Response], language: str = "fr", baseline: int | None = None
+) -> dict[str, Any]:
+    """Every question's figures over ``responses`` (already scoped and filtered); ``baseline`` is
+    the number of responses in the user's scope without the filters (the differencing check)."""
     response_ids = list(responses.values_list("pk", flat=True))
     count = len(response_ids)
     questions = list(survey.questions.order_by("position", "id"))
     if is_hidden(survey, count):
         return {"count": count, "hidden": True, "reason": hidden_reason(count), "questions": [], "headline": None}
+    if small_difference(survey, count, baseline):
+        return {"count": count, "hidden": True, "reason": difference_reason(count), "questions": [], "headline": None}
     rows = Answer.objects.filter(response_id__in=response_ids).values_list("question_id", "number", "choices", "text")
     numbers: dict[int, list[float]] = defaultdict(list)
     choices: dict[int, Counter[str]] = defaultdict(Counter)
@@ -164,19 +190,52 @@ def survey_results(*, survey: Survey, responses: QuerySet[Response], language: s
     return {"count": count, "hidden": False, "reason": "", "questions": out, "headline": _headline(survey, count, acc)}
 
 
+def _session_start(session: Session) -> str:
+    """The session's start in its own time zone (the day and hour its learners saw)."""
+    try:
+        zone = zoneinfo.ZoneInfo(session.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = timezone.get_default_timezone()
+    return f"{timezone.localtime(session.starts_at, zone):%Y-%m-%d %H:%M}"
+
+
 def _group_labels(dimension: str, keys: set[int]) -> dict[int, str]:
     if dimension == "cohort":
         return {c.pk: f"{c.code} {c.title}" for c in Cohort.objects.filter(pk__in=keys)}
     if dimension == "session":
-        return {s.pk: f"{s.title} ({s.starts_at:%Y-%m-%d})" for s in Session.objects.filter(pk__in=keys)}
+        return {s.pk: f"{s.title} ({_session_start(s)})" for s in Session.objects.filter(pk__in=keys)}
     if dimension == "org_unit":
         return {u.pk: u.name for u in OrgUnit.objects.filter(pk__in=keys)}
     return {u.pk: u.get_full_name() for u in User.objects.filter(pk__in=keys)}
 
 
-def results_by(*, survey: Survey, responses: QuerySet[Response], dimension: str) -> list[dict[str, Any]]:
+def _rows_withheld(survey: Survey, counts: dict[int, int], *, total: int, baseline: int | None, loose: int) -> set[int]:
+    """The keys of the breakdown rows to withhold (anonymous surveys only): under the threshold;
+    leaving 1 to 4 others in the view (``total``) or in the user's scope (``baseline``); then the
+    next smallest until the withheld rows (with the ``loose`` responses in no row) reach the
+    threshold, or all are withheld."""
+    if not survey.anonymous:
+        return set()
+    withheld = {
+        key
+        for key, n in counts.items()
+        if n < ANONYMITY_THRESHOLD or small_difference(survey, n, total) or small_difference(survey, n, baseline)
+    }
+    # The loose responses are as good as withheld: the total minus the rows shown gives them.
+    while 0 < sum(counts[k] for k in withheld) + loose < ANONYMITY_THRESHOLD:
+        shown = [k for k in counts if k not in withheld]
+        if not shown:
+            break
+        withheld.add(min(shown, key=lambda k: (counts[k], k)))
+    return withheld
+
+
+def results_by(
+    *, survey: Survey, responses: QuerySet[Response], dimension: str, baseline: int | None = None
+) -> list[dict[str, Any]]:
     """One row per cohort, session, facilitator or org unit: its headline figures (hidden under
-    the anonymity threshold). A response with two facilitators counts for each."""
+    the anonymity threshold, and against differencing: see the module docstring; ``baseline`` as
+    in ``survey_results``). A response with two facilitators counts for each."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
     response_ids = list(responses.values_list("pk", flat=True))
@@ -200,13 +259,22 @@ def results_by(*, survey: Survey, responses: QuerySet[Response], dimension: str)
         if qid in questions and number is not None:
             by_response[rid].append((questions[qid], number))
     labels = _group_labels(dimension, set(groups))
+    in_rows: set[int] = set().union(*groups.values())
+    withheld = _rows_withheld(
+        survey,
+        {key: len(rids) for key, rids in groups.items()},
+        total=len(response_ids),
+        baseline=baseline,
+        loose=len(set(response_ids) - in_rows),
+    )
     rows = []
     for key, rids in groups.items():
         acc = _Acc()
         for rid in rids:
             for question, value in by_response.get(rid, []):
                 _accumulate(acc, question, value)
-        rows.append({"key": key, "label": labels.get(key, str(key)), "headline": _headline(survey, len(rids), acc)})
+        line = _headline(survey, len(rids), acc, suppressed=key in withheld)
+        rows.append({"key": key, "label": labels.get(key, str(key)), "headline": line})
     return sorted(rows, key=lambda r: str(r["label"]).lower())
 
 

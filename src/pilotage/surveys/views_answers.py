@@ -187,12 +187,14 @@ def survey_results(request: Request, pk: int) -> HttpResponse:
     by = request.GET.get("by", "cohort")
     by = by if by in results.DIMENSIONS else "cohort"
     language = "en" if getattr(request, "LANGUAGE_CODE", "fr") == "en" else "fr"
-    figures = results.survey_results(survey=survey, responses=filtered, language=language)
+    # The unfiltered count in the user's scope: a filtered view leaving 1-4 others is withheld.
+    baseline = scoped.count()
+    figures = results.survey_results(survey=survey, responses=filtered, language=language, baseline=baseline)
     context = {
         "survey": survey,
         "title": display.survey_title(survey, language),
         "figures": figures,
-        "cuts": results.results_by(survey=survey, responses=filtered, dimension=by),
+        "cuts": results.results_by(survey=survey, responses=filtered, dimension=by, baseline=baseline),
         "by": by,
         "dimensions": [
             ("cohort", _("Cohort")),

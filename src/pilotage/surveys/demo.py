@@ -4,7 +4,8 @@ the invitations the dispatcher sent over the last year (replayed week by week wi
 ``dispatch.dispatch_due(now=…)``: invitations and reminders to non-respondents, as the worker
 would have), and the answers of about two respondents in three through
 ``services_answers.answer_submit`` — French comments, a few in English from English-speaking
-employees. One programme's hot evaluation is anonymous.
+employees. Every programme's hot evaluation is a named copy of the (anonymous) template except
+one programme's, which stays anonymous: the results show both kinds.
 
 The answering service refuses a closed invitation and stamps "now": an old invitation is
 reopened for the answer, then its dates (answered, submitted) are moved back to when the
@@ -31,6 +32,7 @@ from pilotage.surveys.models import DispatchRule, Invitation, Question, Response
 DEFAULT_SEED = 2026
 Progress = Callable[[int, int, str], None]
 ANSWER_RATE = 0.68
+ANONYMOUS_PROGRAMME = 1  # the index, in code order, of the programme whose hot evaluation is anonymous
 
 COMMENTS_FR = [
     "Très bonne formation, concrète et bien rythmée.",
@@ -73,12 +75,12 @@ def _rules(actor: Any, rng: random.Random) -> tuple[int, int]:
             continue
         hot = templates.get(Survey.Kind.HOT)
         if hot is not None:
-            if index == 1:
-                # One programme asks anonymously (results hidden below five answers).
-                copy = services.survey_copy(actor=actor, survey=hot, programme=programme)
-                services.survey_update(actor=actor, survey=copy, anonymous=True)
-                hot = services.survey_publish(actor=actor, survey=copy)
-                anonymous += 1
+            # The template is anonymous; the programmes ask by name, except one (the second),
+            # which asks anonymously (results hidden below five answers).
+            copy = services.survey_copy(actor=actor, survey=hot, programme=programme)
+            copy = services.survey_update(actor=actor, survey=copy, anonymous=index == ANONYMOUS_PROGRAMME)
+            hot = services.survey_publish(actor=actor, survey=copy)
+            anonymous += int(hot.anonymous)
             services.rule_create(
                 actor=actor,
                 programme=programme,
@@ -187,7 +189,8 @@ def demo_surveys_create(
     *, seed: int = DEFAULT_SEED, size: str = "standard", progress: Progress | None = None
 ) -> dict[str, int]:
     """Templates, dispatch rules, a year of invitations and reminders, and answers; returns
-    counts. Nothing without cohorts; a second run adds no rule and answers nothing twice."""
+    counts. Nothing without cohorts; a second run adds no rule, sends and answers nothing (the
+    replay only runs when it added rules, and never answers an invitation that was already there)."""
     rng = random.Random(f"{seed}-surveys")
     actor = acting_dlm(None)
     if not Cohort.objects.exists():
@@ -196,11 +199,13 @@ def demo_surveys_create(
     with transaction.atomic(), nothing_sent_on_commit():
         templates = len(services.templates_ensure(actor=actor))
         rules, anonymous = _rules(actor, rng)
+    if not rules and Invitation.objects.exists():
+        return {"templates": templates, "dispatch rules": 0, "invitations": 0, "answers": 0}
     # The dispatcher, replayed week by week over the year (the worker's periodic job).
     first = now - dt.timedelta(days=365)
     moments = [first + dt.timedelta(days=7 * i) for i in range(53) if first + dt.timedelta(days=7 * i) < now]
     reminded = answered = 0
-    seen: set[int] = set()
+    seen: set[int] = set(Invitation.objects.values_list("pk", flat=True))  # not the demo's to answer
     _questions.clear()
     _moods.clear()
     with transaction.atomic(), nothing_sent_on_commit():

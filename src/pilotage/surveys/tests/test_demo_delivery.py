@@ -4,6 +4,7 @@ enrolments, attendance, progress from the statements, reminders and evaluations.
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -22,7 +23,10 @@ from pilotage.delivery.models import (
 from pilotage.lrs.models import Statement
 from pilotage.people import demo as people_demo
 from pilotage.people.models import Role, User
+from pilotage.programmes.models import Programme
+from pilotage.surveys import dashboard
 from pilotage.surveys.models import Answer, DispatchRule, Invitation, Response, Survey
+from pilotage.surveys.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +84,20 @@ def test_the_small_demo_runs_the_programmes(demo_company: None) -> None:
     assert Response.objects.count() >= 10
     assert Answer.objects.filter(number__isnull=False).exists()
     assert Answer.objects.exclude(text="").exists()
-    assert Survey.objects.filter(anonymous=True, is_template=False).exists()
+    # One programme's hot evaluation is anonymous, the others' named: both kinds have responses.
+    hot_copies = Survey.objects.filter(kind="hot", is_template=False)
+    assert hot_copies.filter(anonymous=True).count() == 1 and hot_copies.filter(anonymous=False).exists()
+    assert Response.objects.filter(survey__anonymous=True, invitation__isnull=True).exists()
+    assert Response.objects.filter(survey__anonymous=False, invitation__isnull=False).exists()
+    # The programme dashboards have figures: the funnel moves, satisfaction, NPS and L3 application.
+    boards = [
+        dashboard.programme_dashboard(programme=p, filters=dashboard.Filters())
+        for p in Programme.objects.filter(dispatch_rules__isnull=False).distinct()
+    ]
+    assert any(b.funnel.completed > 0 for b in boards)
+    assert any(b.survey.satisfaction is not None for b in boards)
+    assert any(b.survey.nps is not None for b in boards)
+    assert any(b.survey.application_rate is not None for b in boards)
 
     # Run twice: nothing added.
     counts = (Cohort.objects.count(), Enrolment.objects.count(), Response.objects.count())
@@ -97,3 +114,20 @@ def test_the_delivery_demo_needs_the_programmes() -> None:
 def test_the_same_seed_tells_the_same_story(demo_company: None) -> None:
     plans = demo.programmes_in_delivery()
     assert plans and all(p.status in ("running", "closed", "deployment") for p in plans)
+
+
+def test_the_evaluations_run_when_the_cohorts_are_already_there(cast: Any) -> None:
+    """A database whose cohorts predate the evaluations still gets them (and only once)."""
+    programme = f.make_programme()
+    cohort = f.make_cohort(programme=programme)
+    f.make_session(cohort=cohort, days_ago=2)
+    f.enrol(cohort=cohort, employee=cast.employees["learner"])
+    out = StringIO()
+    call_command("demo-delivery", size="small", no_progress=True, stdout=out)
+    assert "nothing added" in out.getvalue() and "evaluations:" in out.getvalue()
+    assert Cohort.objects.count() == 1
+    assert DispatchRule.objects.filter(programme=programme).count() == 3
+    assert Invitation.objects.filter(enrolment__cohort=cohort).count() == 1
+    counts = (DispatchRule.objects.count(), Invitation.objects.count(), Response.objects.count())
+    call_command("demo-delivery", size="small", no_progress=True, stdout=StringIO())
+    assert (DispatchRule.objects.count(), Invitation.objects.count(), Response.objects.count()) == counts

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         "Run the demo programmes: cohorts and sessions (past, current, upcoming), enrolments from the "
         "audiences and accepted requests, attendance, the learners' xAPI statements (progress), reminder "
         "rules, then the hot and cold evaluations with their answers. Needs `pilotage demo` and "
-        "`demo-portfolio`; runs once per database (skipped when cohorts exist); never in production."
+        "`demo-portfolio`; the delivery part runs once per database (skipped when cohorts exist), the "
+        "evaluations whenever they are missing; never in production."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,23 +44,26 @@ class Command(BaseCommand):
     def handle(self, *args: Any, seed: int, size: str, no_progress: bool, **options: Any) -> None:
         if not demo.demo_allowed():
             raise CommandError("The demo is never created when PILOTAGE_ENV=production.")
+        show = not no_progress and options.get("verbosity", 1) > 0
         if Cohort.objects.exists():
             self.stdout.write("  delivery: the database already has cohorts, nothing added.")
-            return
-        show = not no_progress and options.get("verbosity", 1) > 0
-        started = time.monotonic()
-        try:
-            with ProgressBar("Delivery", show, unit=" cohorts") as progress:
-                s = demo.demo_delivery_create(seed=seed, size=size, progress=progress)
-        except ValidationFailed as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(
-            f"  delivery: {s.cohorts} cohorts, {s.sessions} sessions ({s.cancelled_sessions} cancelled), "
-            f"{s.enrolments} enrolments ({s.waitlisted} waitlisted, {s.unenrolled} unenrolled, "
-            f"{s.transfers} transferred, {s.completed} completed), {s.attendance} attendance marks, "
-            f"{s.statements:,} statements, {s.reminder_rules} reminder rules, {s.reminders} reminders sent, "
-            f"{s.facilitators} facilitators added ({time.monotonic() - started:.1f} s)"
-        )
+        else:
+            started = time.monotonic()
+            try:
+                with ProgressBar("Delivery", show, unit=" cohorts") as progress:
+                    s = demo.demo_delivery_create(seed=seed, size=size, progress=progress)
+            except ValidationFailed as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(
+                f"  delivery: {s.cohorts} cohorts, {s.sessions} sessions ({s.cancelled_sessions} cancelled), "
+                f"{s.enrolments} enrolments ({s.waitlisted} waitlisted, {s.unenrolled} unenrolled, "
+                f"{s.transfers} transferred, {s.completed} completed), {s.attendance} attendance marks, "
+                f"{s.statements:,} statements, {s.reminder_rules} reminder rules, {s.reminders} reminders sent, "
+                f"{s.facilitators} facilitators added ({time.monotonic() - started:.1f} s)"
+            )
+        # The evaluations run even when the cohorts were already there: they are idempotent
+        # (no rule added twice, no invitation answered twice), so a database made before them
+        # gets them too.
         started = time.monotonic()
         surveys = importlib.import_module(SURVEYS_DEMO)
         try:

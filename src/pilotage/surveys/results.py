@@ -17,9 +17,9 @@ application.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 

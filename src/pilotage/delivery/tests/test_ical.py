@@ -72,3 +72,67 @@ def test_past_session_sends_nothing_on_enrolment(cast: Any) -> None:
     assert not CalendarSend.objects.filter(session=past).exists()
     assert services_cohorts.seated_count(cohort) == 1
     assert past.ends_at - past.starts_at == dt.timedelta(hours=3)
+
+
+def _sent(session: Any, email: str) -> list[tuple[int, str]]:
+    return list(
+        CalendarSend.objects.filter(session=session, email=email).order_by("id").values_list("sequence", "method")
+    )
+
+
+def test_facilitator_added_gets_a_request_and_removed_one_a_cancel(
+    cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    session = make_session(cohort=make_cohort())
+    session.facilitators.add(cast.facilitator)
+    ical.send_session_invitations(session)
+    with django_capture_on_commit_callbacks(execute=True):
+        services_cohorts.session_update(actor=cast.dlm, session=session, facilitators=[cast.ld])
+    assert _sent(session, cast.ld.email) == [(0, "REQUEST")]
+    assert _sent(session, cast.facilitator.email) == [(0, "REQUEST"), (0, "CANCEL")]
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    assert "METHOD:CANCEL" in str(by_recipient[cast.facilitator.email].attachments[0][1])
+    assert "METHOD:REQUEST" in str(by_recipient[cast.ld.email].attachments[0][1])
+    session.refresh_from_db()
+    assert session.sequence == 0  # the others' calendars have nothing to apply
+
+
+def test_cohort_facilitators_reach_sessions_that_fall_back_to_them(cast: Any) -> None:
+    cohort = make_cohort()
+    cohort.facilitators.add(cast.facilitator)
+    fallback = make_session(cohort=cohort)
+    own = make_session(cohort=cohort, days=14)
+    own.facilitators.add(cast.ld)
+    ical.send_session_invitations(fallback)
+    services_cohorts.cohort_update(actor=cast.dlm, cohort=cohort, facilitators=[cast.dlm])
+    assert _sent(fallback, cast.facilitator.email)[-1] == (0, "CANCEL")
+    assert _sent(fallback, cast.dlm.email) == [(0, "REQUEST")]
+    assert not _sent(own, cast.dlm.email)
+
+
+def test_cohort_link_or_location_change_updates_sessions_that_use_them(cast: Any) -> None:
+    cohort = make_cohort(virtual_link="https://visio.example.com/a", location="Siège, Lyon")
+    cohort.facilitators.add(cast.facilitator)
+    virtual = make_session(cohort=cohort, kind="virtual")
+    own_link = make_session(cohort=cohort, kind="virtual", virtual_link="https://visio.example.com/own")
+    in_person = make_session(cohort=cohort, kind="in_person")
+    with_room = make_session(cohort=cohort, kind="in_person", room="Salle B")
+    past = make_session(cohort=cohort, kind="virtual", days=-3)
+    services_cohorts.cohort_update(actor=cast.dlm, cohort=cohort, virtual_link="https://visio.example.com/b")
+    for s in (virtual, own_link, in_person, with_room, past):
+        s.refresh_from_db()
+    assert (virtual.sequence, own_link.sequence, in_person.sequence, with_room.sequence, past.sequence) == (
+        1,
+        0,
+        0,
+        0,
+        0,
+    )
+    assert _sent(virtual, cast.facilitator.email) == [(1, "REQUEST")]
+    _cal, event = _event(ical.session_ics(virtual))
+    assert "visio.example.com/b" in str(event["LOCATION"])
+    services_cohorts.cohort_update(actor=cast.dlm, cohort=cohort, location="Campus, Paris")
+    in_person.refresh_from_db()
+    with_room.refresh_from_db()
+    assert (in_person.sequence, with_room.sequence) == (1, 0)
+    assert _sent(in_person, cast.facilitator.email) == [(1, "REQUEST")]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -372,15 +372,7 @@ def cohort_create(
         "status": status,
         "cancel_reason": cancel_reason,
     }
-    errors: dict[str, list[str]] = {}
-    try:
-        clean = _clean_cohort(values, seated=0)
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-        clean = {}
-    people = _facilitators(facilitators, errors)
-    if errors:
-        raise ValidationFailed(errors)
+    clean, people = _validated(lambda: _clean_cohort(values, seated=0), facilitators)
     cohort = Cohort(path=path, **clean)
     _save_with_code(cohort)
     if people:
@@ -404,15 +396,7 @@ def cohort_update(*, actor: Any, cohort: Cohort, facilitators: Iterable[Any] | N
     cohort = lock_cohort(cohort)
     before = snapshot(cohort, [*COHORT_FIELDS, "cancel_reason"])
     merged = {**before, "starts_on": cohort.starts_on, "ends_on": cohort.ends_on, **values}
-    errors: dict[str, list[str]] = {}
-    try:
-        clean = _clean_cohort(merged, seated=seated_count(cohort))
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-        clean = {}
-    people = _facilitators(facilitators, errors)
-    if errors:
-        raise ValidationFailed(errors)
+    clean, people = _validated(lambda: _clean_cohort(merged, seated=seated_count(cohort)), facilitators)
     for name, value in clean.items():
         setattr(cohort, name, value)
     cohort.save()
@@ -596,7 +580,7 @@ def session_create(
         "virtual_link": virtual_link,
         "capacity": capacity,
     }
-    clean, people = _validated_session(values, cohort=cohort, facilitators=facilitators)
+    clean, people = _validated(lambda: _clean_session(values, cohort=cohort, seated=seated_count(cohort)), facilitators)
     session = Session.objects.create(cohort=cohort, **clean)
     if people:
         session.facilitators.set(people)
@@ -621,20 +605,19 @@ def session_create(
     return session
 
 
-def _validated_session(
-    values: dict[str, Any], *, cohort: Cohort, facilitators: Iterable[Any] | None
-) -> tuple[dict[str, Any], Any]:
-    """The cleaned fields and facilitators of a session, or every error at once."""
+def _validated(clean: Callable[[], dict[str, Any]], facilitators: Iterable[Any] | None) -> tuple[dict[str, Any], Any]:
+    """The cleaned fields (``clean()``) and the facilitators of a cohort or session, or every
+    error of both at once."""
     errors: dict[str, list[str]] = {}
     try:
-        clean = _clean_session(values, cohort=cohort, seated=seated_count(cohort))
+        fields = clean()
     except ValidationFailed as exc:
         errors.update(exc.errors)
-        clean = {}
+        fields = {}
     people = _facilitators(facilitators, errors)
     if errors:
         raise ValidationFailed(errors)
-    return clean, people
+    return fields, people
 
 
 def timezone_now() -> dt.datetime:
@@ -658,7 +641,7 @@ def session_update(
         **{name: getattr(session, name) for name in SESSION_FIELDS},
         **values,
     }
-    clean, people = _validated_session(merged, cohort=cohort, facilitators=facilitators)
+    clean, people = _validated(lambda: _clean_session(merged, cohort=cohort, seated=seated_count(cohort)), facilitators)
     from pilotage.delivery import ical
 
     facilitators_before = ical.facilitator_recipients(session)

@@ -376,27 +376,27 @@ def session_cancel(request: Request, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def session_restore(request: Request, pk: int) -> HttpResponse:
-    session = queries.session_for_manage(user=request.user, pk=pk)
-    try:
-        services_cohorts.session_restore(actor=request.user, session=session)
-    except ValidationFailed as exc:
-        messages.error(request, " ".join(str(m) for msgs in exc.errors.values() for m in msgs))
-    else:
-        messages.success(request, _("Session restored; the invitations are sent again."))
-    return redirect(session_url(session))
+    return _session_action(
+        request, pk, services_cohorts.session_restore, _("Session restored; the invitations are sent again.")
+    )
 
 
 @login_required
 @require_POST
 def session_hold(request: Request, pk: int) -> HttpResponse:
     """The team marks a session held (e.g. it took place but nobody took attendance)."""
+    return _session_action(request, pk, services_cohorts.session_hold, _("Session marked as held."))
+
+
+def _session_action(request: Request, pk: int, service: Any, done: str) -> HttpResponse:
+    """A one-button change of a session by the team: the service's refusal as a message."""
     session = queries.session_for_manage(user=request.user, pk=pk)
     try:
-        services_cohorts.session_hold(actor=request.user, session=session)
+        service(actor=request.user, session=session)
     except ValidationFailed as exc:
         messages.error(request, " ".join(str(m) for msgs in exc.errors.values() for m in msgs))
     else:
-        messages.success(request, _("Session marked as held."))
+        messages.success(request, done)
     return redirect(session_url(session))
 
 

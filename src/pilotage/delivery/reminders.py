@@ -82,6 +82,22 @@ def _check(*, kind: str, days: Any, repeat_every_days: Any, escalate_after: Any)
             ]
         if days == 0:
             errors["days"] = [str(_("Remind at least 1 day before the session."))]
+    if (
+        "escalate_after" not in errors
+        and "repeat_every_days" not in errors
+        and isinstance(escalate_after, int)
+        and escalate_after >= 2
+        and repeat_every_days is None
+    ):
+        errors["escalate_after"] = [
+            str(
+                _(
+                    "Without a repeat, only one reminder is sent, so the manager would never be told after "
+                    "%(n)d reminders: set “Repeat every” or escalate after 1 reminder."
+                )
+                % {"n": escalate_after}
+            )
+        ]
     if errors:
         raise ValidationFailed(errors)
 

@@ -147,7 +147,9 @@ def test_reminder_rules_api(cast, login):
     assert made.status_code == 201
     rule_id = made.json()["id"]
     patched = client.patch(
-        f"/api/v1/delivery/reminder-rules/{rule_id}", {"escalate_after": 3}, content_type="application/json"
+        f"/api/v1/delivery/reminder-rules/{rule_id}",
+        {"repeat_every_days": 7, "escalate_after": 3},
+        content_type="application/json",
     )
     assert patched.json()["escalate_after"] == 3
     assert [r["id"] for r in client.get(url).json()] == [rule_id]

@@ -167,6 +167,8 @@ def test_inactive_rule_and_other_programmes_send_nothing(cast, run):
         ({"kind": "before_session", "days": 0}, "days"),
         ({"kind": "before_session", "days": 1, "repeat_every_days": 2}, "repeat_every_days"),
         ({"kind": "before_session", "days": 1, "escalate_after": 2}, "escalate_after"),
+        ({"kind": "inactivity", "days": 7, "escalate_after": 2}, "escalate_after"),
+        ({"kind": "overdue", "days": 1, "escalate_after": 5}, "escalate_after"),
     ],
 )
 def test_invalid_rule_values_are_refused_with_the_field(db, values, field):
@@ -174,6 +176,24 @@ def test_invalid_rule_values_are_refused_with_the_field(db, values, field):
         reminders.reminder_rule_create(actor="test", programme=f.programme(), **values)
     assert field in exc.value.errors
     assert not ReminderRule.objects.exists()
+
+
+def test_a_rule_that_could_never_escalate_is_refused_with_a_clear_message(db):
+    """Without a repeat only one reminder goes out: "escalate after 2" would never reach the manager."""
+    prog = f.programme()
+    with pytest.raises(ValidationFailed) as exc:
+        reminders.reminder_rule_create(actor="test", programme=prog, kind="overdue", days=1, escalate_after=2)
+    assert "Repeat every" in exc.value.errors["escalate_after"][0]
+    once = reminders.reminder_rule_create(actor="test", programme=prog, kind="overdue", days=1, escalate_after=1)
+    repeated = reminders.reminder_rule_create(
+        actor="test", programme=prog, kind="inactivity", days=7, repeat_every_days=3, escalate_after=2
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        reminders.reminder_rule_update(actor="test", rule=repeated, repeat_every_days=None)
+    assert "escalate_after" in exc.value.errors
+    with pytest.raises(ValidationFailed):
+        reminders.reminder_rule_update(actor="test", rule=once, escalate_after=3)
+    assert ReminderRule.objects.get(pk=once.pk).escalate_after == 1
 
 
 def test_rule_update_checks_the_merged_values_and_audits(db):

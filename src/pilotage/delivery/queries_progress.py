@@ -160,19 +160,28 @@ def at_risk_list(*, user: Any, now: dt.datetime | None = None, cohort_id: int | 
     """Active enrolments in scope that are overdue, or inactive for at least their programme's
     ``at_risk_inactive_days`` (DeliverySettings; 14 without settings). One query for the
     thresholds, one for the candidates; the exact threshold per programme is applied in Python."""
+    qs = progress_scope(user=user)
+    if cohort_id:
+        qs = qs.filter(cohort_id=cohort_id)
+    return _at_risk_in(qs, now=now)
+
+
+def _at_risk_in(qs: QuerySet[Enrolment], *, now: dt.datetime | None = None) -> list[AtRisk]:
+    """The enrolments of ``qs`` at risk (see ``at_risk_list``)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     thresholds = dict(DeliverySettings.objects.values_list("programme_id", "at_risk_inactive_days"))
     least = min([*thresholds.values(), DEFAULT_AT_RISK_DAYS])
     limit = now - dt.timedelta(days=least)
-    qs = progress_scope(user=user).filter(status=Enrolment.Status.ACTIVE, cohort__status__in=("open", "running"))
-    if cohort_id:
-        qs = qs.filter(cohort_id=cohort_id)
-    qs = qs.filter(
-        Q(due_on__lt=today)
-        | Q(last_activity_at__lte=limit)
-        | Q(last_activity_at__isnull=True, cohort__starts_on__lte=limit.date())
-    ).order_by("due_on", "last_activity_at", "pk")
+    qs = (
+        qs.filter(status=Enrolment.Status.ACTIVE, cohort__status__in=("open", "running"))
+        .filter(
+            Q(due_on__lt=today)
+            | Q(last_activity_at__lte=limit)
+            | Q(last_activity_at__isnull=True, cohort__starts_on__lte=limit.date())
+        )
+        .order_by("due_on", "last_activity_at", "pk")
+    )
     out = []
     for e in qs[:2000]:
         threshold = thresholds.get(e.cohort.path.programme_id, DEFAULT_AT_RISK_DAYS)
@@ -197,6 +206,12 @@ def team_enrolments(*, user: Any) -> QuerySet[Enrolment]:
         .select_related("cohort", "cohort__path", "cohort__path__programme", "employee")
         .order_by("employee__last_name", "employee__first_name", "cohort__starts_on", "pk")
     )
+
+
+def team_at_risk(*, user: Any, now: dt.datetime | None = None) -> dict[int, AtRisk]:
+    """The manager's team enrolments at risk (overdue, or inactive for the programme's threshold),
+    by enrolment id: scoped to the team only, whatever other roles the manager has."""
+    return {r.enrolment.pk: r for r in _at_risk_in(team_enrolments(user=user), now=now)}
 
 
 # --- reminder rules -----------------------------------------------------------------------------

@@ -93,11 +93,13 @@ def team(request: Request) -> HttpResponse:
     """The manager's team: each member's enrolments, progress and due dates."""
     today = timezone.localdate()
     labels = _state_labels()
+    risks = q.team_at_risk(user=request.user)
     lines = []
     for e in q.team_enrolments(user=request.user)[:500]:
         state = q.state_of(e, today)
-        lines.append({"enrolment": e, "label": labels[state], "tone": STATE_TONES[state]})
-    return render(request, "delivery/progress/team.html", {"lines": lines})
+        lines.append({"enrolment": e, "label": labels[state], "tone": STATE_TONES[state], "risk": risks.get(e.pk)})
+    context = {"lines": lines, "at_risk_count": sum(1 for line in lines if line["risk"])}
+    return render(request, "delivery/progress/team.html", context)
 
 
 @login_required

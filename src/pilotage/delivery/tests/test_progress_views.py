@@ -82,6 +82,25 @@ def test_manager_sees_their_team_only(cast, login):
     assert login(cast.learner).get(reverse("delivery:team")).status_code == 403
 
 
+def test_team_page_flags_the_team_at_risk_with_the_reason(cast, login):
+    coh, julie, hugo, lea = _cohort_with_learners(cast)
+    DeliverySettings.objects.create(programme=coh.path.programme, at_risk_inactive_days=3)
+    Enrolment.objects.filter(pk__in=[julie.pk, lea.pk]).update(last_activity_at=timezone.now() - dt.timedelta(days=5))
+    page = login(cast.manager).get(reverse("delivery:team"))
+    risks = {line["enrolment"].pk: line["risk"] for line in page.context["lines"]}
+    assert set(risks) == {julie.pk, hugo.pk}  # Léa (not in the team) is at risk too, but not shown
+    assert risks[hugo.pk].overdue and not risks[julie.pk].overdue
+    assert risks[julie.pk].inactive_days == 5
+    assert page.context["at_risk_count"] == 2
+    html = page.content.decode()
+    assert "Overdue since" in html and "Inactive for 5 days" in html
+    DeliverySettings.objects.filter(programme=coh.path.programme).update(at_risk_inactive_days=10)
+    page = login(cast.manager).get(reverse("delivery:team"))
+    assert {pk for pk, risk in ((line["enrolment"].pk, line["risk"]) for line in page.context["lines"]) if risk} == {
+        hugo.pk
+    }
+
+
 def test_learner_sees_their_own_progress_only(cast, login):
     coh, julie, hugo, lea = _cohort_with_learners(cast)
     client = login(cast.learner)

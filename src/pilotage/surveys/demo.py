@@ -7,9 +7,9 @@ would have), and the answers of about two respondents in three through
 employees. Every programme's hot evaluation is a named copy of the (anonymous) template except
 one programme's, which stays anonymous: the results show both kinds.
 
-The answering service refuses a closed invitation and stamps "now": an old invitation is
-reopened for the answer, then its dates (answered, submitted) are moved back to when the
-story says (decision 0039). The answers' xAPI statements keep the time the demo ran.
+Each answer is given ``at`` the time the story says (``answer_submit(at=…)``, decision 0039):
+its dates (answered, submitted) and its xAPI statements are in the past, and the service checks
+that the invitation was still open then (an answer after ``closes_at`` is not given).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pilotage.delivery.models import Cohort
 from pilotage.people.permissions import acting_dlm
 from pilotage.programmes.models import Programme
 from pilotage.surveys import dispatch, services, services_answers
-from pilotage.surveys.models import DispatchRule, Invitation, Question, Response, Survey
+from pilotage.surveys.models import DispatchRule, Invitation, Question, Survey
 
 DEFAULT_SEED = 2026
 Progress = Callable[[int, int, str], None]
@@ -169,18 +169,16 @@ def _answer_all(actor: Any, rng: random.Random, now: dt.datetime, seen: set[int]
                 days=rng.choice((0, 0, 0, 1, 1, 2, 4, 5)), hours=rng.randint(0, 8), minutes=rng.randrange(60)
             )
             when = min(when, now - dt.timedelta(minutes=5))
-            closes = invitation.closes_at
-            Invitation.objects.filter(pk=invitation.pk).update(closes_at=None)
-            invitation.closes_at = None
+            if invitation.closes_at is not None and when >= invitation.closes_at:
+                continue  # too late: the invitation had closed (the service would refuse it)
             language = invitation.respondent.language or "fr"
-            response = services_answers.answer_submit(
-                actor=actor, invitation=invitation, answers=_answers(invitation, qs, rng, mood), language=language
+            services_answers.answer_submit(
+                actor=actor,
+                invitation=invitation,
+                answers=_answers(invitation, qs, rng, mood),
+                language=language,
+                at=when,
             )
-            Invitation.objects.filter(pk=invitation.pk).update(closes_at=closes, answered_at=when)
-            submitted = (
-                when.replace(hour=12, minute=0, second=0, microsecond=0) if invitation.survey.anonymous else when
-            )
-            Response.objects.filter(pk=response.pk).update(submitted_at=submitted)
             answered += 1
     return answered
 

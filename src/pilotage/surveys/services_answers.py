@@ -283,16 +283,27 @@ def day_of(moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 
 
 @transaction.atomic
-def answer_submit(*, actor: Any, invitation: Invitation, answers: dict[str, Any], language: str = "") -> Response:
+def answer_submit(
+    *,
+    actor: Any,
+    invitation: Invitation,
+    answers: dict[str, Any],
+    language: str = "",
+    at: dt.datetime | None = None,
+) -> Response:
     """Store the answers to ``invitation`` once, with the context the results need (programme,
     cohort, session, facilitators, org unit), and their xAPI statements. Raises
     ``ValidationFailed`` (per question), ``AlreadyAnswered``, ``InvitationClosed``; ``NotFound``
-    when a signed-in ``actor`` is not the respondent."""
+    when a signed-in ``actor`` is not the respondent.
+
+    ``at`` is when the answer was given (default: now): it dates ``answered_at``,
+    ``submitted_at`` and the statements' ``timestamp`` (the day only when anonymous), and the
+    invitation must still be open at that time (the demo replays a past year with it)."""
     actor_employee = getattr(actor, "employee_id", None)
     if getattr(actor, "is_authenticated", False) and actor_employee != invitation.respondent_id:
         raise NotFound(_("No such invitation."))
     survey = invitation.survey
-    now = timezone.now()
+    now = at if at is not None else timezone.now()
     if invitation.answered_at is not None:
         raise AlreadyAnswered({"__all__": [_("You have already answered this survey: thank you. One answer only.")]})
     if survey.status != Survey.Status.PUBLISHED or (invitation.closes_at is not None and invitation.closes_at <= now):
@@ -370,8 +381,8 @@ def answer_submit(*, actor: Any, invitation: Invitation, answers: dict[str, Any]
         role=invitation.role,
         path_uid=cohort.path.uid if cohort is not None else None,
     )
-    if survey.anonymous:
-        stamp = noon.isoformat()
+    if survey.anonymous or at is not None:
+        stamp = noon.isoformat() if survey.anonymous else now.isoformat()
         for statement in statements:
             statement["timestamp"] = stamp
     statement_store(statements=statements, client=None, version="2.0.0")

@@ -229,6 +229,57 @@ def test_closed_invitation_is_refused(cast: Any, setup: dict[str, Any]) -> None:
     assert "closed" in exc.value.message
 
 
+def test_answer_at_a_past_time_dates_everything_then(cast: Any, setup: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    at = timezone.now() - dt.timedelta(days=40)
+    Invitation.objects.filter(pk=setup["invitation"].pk).update(closes_at=at + dt.timedelta(days=1))
+    invitation = Invitation.objects.get(pk=setup["invitation"].pk)
+    # Closed now, but open at ``at``: accepted, dated then.
+    response = answer_submit(actor=cast.learner, invitation=invitation, answers=setup["good"], at=at)
+    invitation.refresh_from_db()
+    assert invitation.answered_at == at and response.submitted_at == at
+    statements = list(Statement.objects.all())
+    assert statements and all(s.timestamp == at for s in statements)
+
+
+def test_answer_at_after_the_invitation_closed_is_refused(cast: Any, setup: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    closes = timezone.now() - dt.timedelta(days=10)
+    Invitation.objects.filter(pk=setup["invitation"].pk).update(closes_at=closes)
+    invitation = Invitation.objects.get(pk=setup["invitation"].pk)
+    with pytest.raises(ValidationFailed) as exc:
+        answer_submit(actor=cast.learner, invitation=invitation, answers=setup["good"], at=closes)
+    assert "closed" in exc.value.message
+    assert not Response.objects.exists()
+
+
+def test_anonymous_answer_at_a_past_time_keeps_the_day_only(cast: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    programme = f.make_programme()
+    cohort = f.make_cohort(programme=programme)
+    enrolment = f.enrol(cohort=cohort, employee=cast.employees["learner"])
+    survey = f.make_survey(programme=programme, kinds=("likert",), anonymous=True)
+    invitation = f.invite(survey=survey, enrolment=enrolment)
+    at = dt.datetime(2025, 11, 4, 15, 27, 9, tzinfo=timezone.get_default_timezone())
+    response = answer_submit(
+        actor=cast.learner, invitation=invitation, answers={f"q{survey.questions.get().pk}": 5}, at=at
+    )
+    invitation.refresh_from_db()
+    assert _day_only(invitation.answered_at) and timezone.localtime(invitation.answered_at).date() == at.date()
+    assert _day_only(response.submitted_at) and timezone.localtime(response.submitted_at).date() == at.date()
+    for statement in Statement.objects.all():
+        assert _day_only(statement.timestamp) and timezone.localtime(statement.timestamp).date() == at.date()
+
+
 # --- the page ---------------------------------------------------------------------------------
 
 

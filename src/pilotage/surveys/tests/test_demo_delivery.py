@@ -3,14 +3,17 @@ enrolments, attendance, progress from the statements, reminders and evaluations.
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
+from django.utils import timezone
 
-from pilotage.delivery import demo
+from pilotage.delivery import demo, xapi
 from pilotage.delivery.models import (
     Attendance,
     Cohort,
@@ -38,6 +41,7 @@ def demo_company() -> None:
 
 
 def test_the_small_demo_runs_the_programmes(demo_company: None) -> None:
+    started = timezone.now()
     out = StringIO()
     call_command("demo-delivery", size="small", no_progress=True, stdout=out)
     text = out.getvalue()
@@ -89,6 +93,14 @@ def test_the_small_demo_runs_the_programmes(demo_company: None) -> None:
     assert hot_copies.filter(anonymous=True).count() == 1 and hot_copies.filter(anonymous=False).exists()
     assert Response.objects.filter(survey__anonymous=True, invitation__isnull=True).exists()
     assert Response.objects.filter(survey__anonymous=False, invitation__isnull=False).exists()
+    # The answers are dated when the story says, statements included (answer_submit(at=…)).
+    responded = Statement.objects.filter(verb__iri=xapi.VERB_RESPONDED)
+    assert responded.count() == Response.objects.count()
+    month_ago = started - dt.timedelta(days=30)
+    assert responded.filter(timestamp__lt=month_ago).count() > responded.count() // 2
+    named = Response.objects.filter(invitation__isnull=False).select_related("invitation")
+    assert all(r.submitted_at == r.invitation.answered_at < started for r in named)
+    assert not Invitation.objects.filter(closes_at__lte=F("answered_at")).exists()
     # The programme dashboards have figures: the funnel moves, satisfaction, NPS and L3 application.
     boards = [
         dashboard.programme_dashboard(programme=p, filters=dashboard.Filters())

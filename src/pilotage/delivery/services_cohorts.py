@@ -836,4 +836,11 @@ def delivery_settings_update(*, actor: Any, programme: Programme, **values: Any)
     changes = diff(before, snapshot(conf, SETTINGS_FIELDS))
     if changes:
         audit_record(actor=actor, action="update", instance=conf, changes=changes)
+    if "manager_approval" in values:
+        # One truth: the programme's flag (shown on the programme page) follows; programme_update
+        # locks the programme, compares with its current value and audits a change only.
+        from pilotage.programmes.services_programmes import programme_update
+
+        programme_update(actor=actor, programme=programme, requires_manager_approval=conf.manager_approval)
+        programme.requires_manager_approval = conf.manager_approval
     return conf

@@ -110,7 +110,7 @@ def test_enrol_one_by_number_and_unknown(cast: Any, login: Any) -> None:
     assert Enrolment.objects.get().employee == cast.employees["learner"]
 
 
-def test_bulk_preview_then_confirm(cast: Any, login: Any) -> None:
+def test_bulk_preview_then_confirm(cast: Any, login: Any, django_capture_on_commit_callbacks: Any) -> None:
     cohort = make_cohort(capacity=1)
     audience = audience_create(
         actor=cast.dlm,
@@ -124,7 +124,8 @@ def test_bulk_preview_then_confirm(cast: Any, login: Any) -> None:
     assert "3 members: 2 will be enrolled (0 seated, 2 on the waitlist)" in page
     assert "Karim Benali" in page and "already enrolled" in page
     assert Enrolment.objects.count() == 1  # nothing done before confirming
-    response = client.post(url, {"audience": audience.pk, "expected": "2", "confirm": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"audience": audience.pk, "expected": "2", "confirm": "1"})
     assert response.status_code == 302
     assert Enrolment.objects.filter(status="waitlisted", source="audience").count() == 2
 
@@ -167,3 +168,43 @@ def test_settings_page(cast: Any, login: Any) -> None:
     conf = services_enrolments.settings_for(path.programme)
     assert conf.audience_only and conf.default_due_days == 30 and conf.at_risk_inactive_days == 10
     assert login(cast.client_a).get(url).status_code in (403, 404)
+
+
+def test_manager_approval_set_in_delivery_settings_is_the_programme_flag_too(cast: Any, login: Any) -> None:
+    from pilotage.core.models import AuditEvent
+
+    path = make_path()
+    programme = path.programme
+    assert not programme.requires_manager_approval
+    client = login(cast.dlm)
+    url = reverse("delivery:programme_settings", args=[programme.pk])
+    client.post(url, {"manager_approval": "on", "at_risk_inactive_days": "14"})
+    programme.refresh_from_db()
+    assert programme.requires_manager_approval and services_enrolments.settings_for(programme).manager_approval
+    assert AuditEvent.objects.filter(
+        action="update",
+        object_type="programmes.programme",
+        object_id=str(programme.pk),
+        changes__has_key="requires_manager_approval",
+    ).exists()
+    client.post(url, {"at_risk_inactive_days": "14"})  # unticked
+    programme.refresh_from_db()
+    assert not programme.requires_manager_approval
+    assert not services_enrolments.settings_for(programme).manager_approval
+
+
+def test_reminder_rules_are_linked_from_programme_cohorts_and_settings(cast: Any, login: Any) -> None:
+    path = make_path()
+    rules = reverse("delivery:reminder_rules", args=[path.programme.pk])
+    client = login(cast.dlm)
+    for page in (
+        reverse("programmes:programme_detail", args=[path.programme.pk]),
+        reverse("delivery:cohort_list") + f"?programme={path.programme.pk}",
+        reverse("delivery:programme_settings", args=[path.programme.pk]),
+    ):
+        assert f'href="{rules}"' in client.get(page).content.decode(), page
+    sponsor = login(cast.client_a)
+    path.programme.sponsor = cast.client_a
+    path.programme.save()
+    page = sponsor.get(reverse("programmes:programme_detail", args=[path.programme.pk]))
+    assert page.status_code == 200 and rules not in page.content.decode()

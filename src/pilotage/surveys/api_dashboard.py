@@ -5,7 +5,8 @@
     GET /api/v1/dashboards/programmes/{id}/learners?stage=started|…  (or measure=satisfaction|nps|application)
 
 The DLM and the L&D team see every programme, an internal client those they sponsor, other
-roles 403, a programme out of scope 404. Survey figures below the anonymity threshold, or that
+roles 403, a programme out of scope 404, a cohort that is not the programme's or an org unit
+that does not exist 400 naming the filter. Survey figures below the anonymity threshold, or that
 would reveal a small group by difference with the unfiltered programme or the other rows, come
 as ``value: null`` with ``withheld: true`` and ``reason`` "few" or "difference" (decision 0027).
 """
@@ -110,6 +111,20 @@ def _params(filters: FiltersIn) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in filters.model_dump().items() if v}
 
 
+def _filters(filters: FiltersIn, programme: Any) -> dashboard.Filters:
+    """The dashboard's filters; a cohort that is not the programme's, or an org unit that does
+    not exist, is a 400 naming the filter (never silently dropped)."""
+    parsed, ignored = dashboard.read_filters(_params(filters), programme=programme)
+    errors: dict[str, list[str]] = {}
+    if "cohort" in ignored:
+        errors["cohort"] = [_("Cohort %(id)s is not a cohort of this programme.") % {"id": filters.cohort}]
+    if "org_unit" in ignored:
+        errors["org_unit"] = [_("Org unit %(id)s does not exist.") % {"id": filters.org_unit}]
+    if errors:
+        raise ValidationFailed(errors)
+    return parsed
+
+
 @router.get(
     "/programmes",
     response=page_schema(ProgrammeIndexOut),
@@ -130,7 +145,7 @@ def dashboard_programme(request: HttpRequest, programme_id: int, filters: Query[
     """The funnel, satisfaction, NPS and L3 application rate, in total, by cohort and by org unit
     (the children of ``org_unit``, or the top of the organisation)."""
     programme = programme_queries.programme_get(user=request.user, pk=programme_id)
-    parsed = dashboard.filters_from(_params(filters), programme=programme)
+    parsed = _filters(filters, programme)
     return dashboard.programme_dashboard(programme=programme, filters=parsed).as_dict()
 
 
@@ -153,7 +168,7 @@ def dashboard_programme_learners(
     ``measure`` (satisfaction, nps, application) the named respondents behind that survey
     figure — none below the anonymity threshold, never those of anonymous surveys."""
     programme = programme_queries.programme_get(user=request.user, pk=programme_id)
-    parsed = dashboard.filters_from(_params(filters), programme=programme)
+    parsed = _filters(filters, programme)
     if measure:
         if measure not in dashboard.MEASURES:
             raise ValidationFailed(

@@ -99,23 +99,37 @@ def _date(value: str) -> dt.date | None:
         return None
 
 
-def filters_from(params: Mapping[str, Any], *, programme: Programme) -> Filters:
-    """Filters read from a query string; an id that does not belong to the programme (a cohort)
-    or does not exist (an org unit) is ignored, as is a malformed date."""
+def read_filters(params: Mapping[str, Any], *, programme: Programme) -> tuple[Filters, list[str]]:
+    """Filters read from a query string, and the names of the filters given but ignored: a
+    cohort that is not one of the programme's, an org unit that does not exist (the page says
+    so, the API answers 400). A malformed date is ignored too (the API validates dates itself)."""
     cohort = None
     org_unit = None
+    ignored: list[str] = []
     raw = str(params.get("cohort") or "").strip()
-    if raw.isdigit():
-        cohort = Cohort.objects.filter(pk=int(raw), path__programme=programme).first()
+    if raw:
+        if raw.isdigit():
+            cohort = Cohort.objects.filter(pk=int(raw), path__programme=programme).first()
+        if cohort is None:
+            ignored.append("cohort")
     raw = str(params.get("org_unit") or "").strip()
-    if raw.isdigit():
-        org_unit = OrgUnit.objects.filter(pk=int(raw)).first()
-    return Filters(
+    if raw:
+        if raw.isdigit():
+            org_unit = OrgUnit.objects.filter(pk=int(raw)).first()
+        if org_unit is None:
+            ignored.append("org_unit")
+    filters = Filters(
         cohort=cohort,
         org_unit=org_unit,
         since=_date(str(params.get("since") or "")),
         until=_date(str(params.get("until") or "")),
     )
+    return filters, ignored
+
+
+def filters_from(params: Mapping[str, Any], *, programme: Programme) -> Filters:
+    """Filters read from a query string, the ignored ones left out (``read_filters``)."""
+    return read_filters(params, programme=programme)[0]
 
 
 def cohort_choices(programme: Programme) -> QuerySet[Cohort]:

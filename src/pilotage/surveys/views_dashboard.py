@@ -21,7 +21,7 @@ from pilotage.core.tables import Column, Table
 from pilotage.core.web import Request
 from pilotage.programmes import queries as programme_queries
 from pilotage.programmes.models import Programme
-from pilotage.surveys import dashboard
+from pilotage.surveys import dashboard, display, permissions, queries
 from pilotage.surveys.models import ANONYMITY_THRESHOLD
 
 BAR_X = 130  # where the bars start in the funnel chart (labels on the left)
@@ -51,8 +51,20 @@ def dashboard_index(request: Request) -> HttpResponse:
             ),
             Column("title", _("Programme"), lambda p: p.title, "title"),
             Column("status", _("Status"), lambda p: p.get_status_display(), "status"),
-            Column("enrolled", _("Enrolled"), lambda p: p.enrolled, "enrolled"),
-            Column("completed", _("Completed"), lambda p: p.completed, "completed"),
+            Column(
+                "enrolled",
+                _("Enrolled"),
+                lambda p: p.enrolled,
+                "enrolled",
+                url=lambda p: _url("dashboards:programme_learners", p, {"stage": "enrolled"}),
+            ),
+            Column(
+                "completed",
+                _("Completed"),
+                lambda p: p.completed,
+                "completed",
+                url=lambda p: _url("dashboards:programme_learners", p, {"stage": "completed"}),
+            ),
         ],
         dom_id="dashboard-index",
         caption=_("Programme dashboards"),
@@ -127,11 +139,86 @@ def _rows(
     return out
 
 
+MEASURE_MAX = {"satisfaction": 5.0, "application": 100.0}  # NPS runs from −100 to 100
+NPS_ZERO_X = BAR_X + BAR_W // 2  # where an NPS bar starts (0), going right (> 0) or left (< 0)
+
+
+def _measure_chart(rows: list[dashboard.Row], measure: str, chart_id: str) -> dict[str, Any] | None:
+    """A bar per row for one survey figure (geometry for the server-rendered SVG): satisfaction
+    on /5 and the application rate on 100 % from the left, NPS from its middle (0); a withheld
+    figure has no bar but a "withheld" track and its reason. None when no row has a response."""
+    if not any(row.survey.responses(measure) for row in rows):
+        return None
+    bars = []
+    for i, row in enumerate(rows):
+        fig = row.survey.figure(measure)
+        value = fig["value"]
+        x, width = BAR_X, 0
+        if value is not None:
+            if measure == "nps":
+                width = round((BAR_W / 2) * abs(value) / 100)
+                x = NPS_ZERO_X if value >= 0 else NPS_ZERO_X - width
+            else:
+                width = round(BAR_W * min(float(value), MEASURE_MAX[measure]) / MEASURE_MAX[measure])
+            width = max(width, 1)
+        bars.append(
+            {
+                **fig,
+                "label": row.label,
+                "key": row.key,
+                "y": 4 + i * ROW_H,
+                "text_y": 4 + i * ROW_H + 14,
+                "x": x,
+                "width": width,
+                "value_x": BAR_X + BAR_W + 6,
+                "note_x": BAR_X + 4,
+            }
+        )
+    return {
+        "measure": measure,
+        "label": dashboard.MEASURE_LABELS[measure],
+        "id": f"{chart_id}-{measure}",
+        "height": 8 + len(rows) * ROW_H,
+        "bars": bars,
+        "zero_x": NPS_ZERO_X if measure == "nps" else None,
+    }
+
+
+def _measure_charts(rows: list[dashboard.Row], chart_id: str) -> list[dict[str, Any]]:
+    return [c for m in dashboard.MEASURES if (c := _measure_chart(rows, m, chart_id)) is not None]
+
+
+def _survey_results(request: Request, programme: Programme, filters: dashboard.Filters) -> list[dict[str, Any]]:
+    """The programme's surveys whose per-question results the user may read, with links (the
+    cohort filter carried over when the dashboard has one)."""
+    if not permissions.can_see_results(request.user):
+        return []
+    language = "en" if getattr(request, "LANGUAGE_CODE", "fr") == "en" else "fr"
+    params = {"cohort": str(filters.cohort.pk)} if filters.cohort is not None else {}
+    surveys = queries.results_survey_list(user=request.user).filter(programme=programme).order_by("kind", "pk")
+    out = []
+    for survey in surveys:
+        base = reverse("surveys:survey_results", args=[survey.pk])
+        out.append(
+            {
+                "survey": survey,
+                "title": display.survey_title(survey, language),
+                "url": f"{base}?{urlencode(params)}" if params else base,
+            }
+        )
+    return out
+
+
+def _ignored(names: list[str]) -> list[dict[str, str]]:
+    labels = {"cohort": _("Cohort"), "org_unit": _("Org unit")}
+    return [{"name": name, "label": str(labels[name])} for name in names]
+
+
 @login_required
 @require_GET
 def programme_dashboard(request: Request, pk: int) -> HttpResponse:
     programme = programme_queries.programme_get(user=request.user, pk=pk)
-    filters = dashboard.filters_from(request.GET, programme=programme)
+    filters, ignored = dashboard.read_filters(request.GET, programme=programme)
     board = dashboard.programme_dashboard(programme=programme, filters=filters)
     survey = [
         {
@@ -151,6 +238,10 @@ def programme_dashboard(request: Request, pk: int) -> HttpResponse:
         "unit_rows": _rows(board.by_org_unit, programme, filters, "org_unit"),
         "cohort_chart_h": 8 + len(board.by_cohort) * ROW_H,
         "unit_chart_h": 8 + len(board.by_org_unit) * ROW_H,
+        "cohort_measure_charts": _measure_charts(board.by_cohort, "cohort-chart"),
+        "unit_measure_charts": _measure_charts(board.by_org_unit, "unit-chart"),
+        "survey_results": _survey_results(request, programme, filters),
+        "ignored": _ignored(ignored),
         "cohorts": dashboard.cohort_choices(programme),
         "org_units": [(u.pk, "· " * u.depth + u.name) for u in dashboard.org_unit_choices()],
         "threshold": ANONYMITY_THRESHOLD,
@@ -171,11 +262,16 @@ def programme_learners(request: Request, pk: int) -> HttpResponse:
     """The learners behind a figure: ``stage`` (a funnel stage, "enrolled" by default) or
     ``measure`` (the named respondents of a survey figure), within the dashboard's filters."""
     programme = programme_queries.programme_get(user=request.user, pk=pk)
-    filters = dashboard.filters_from(request.GET, programme=programme)
+    filters, ignored = dashboard.read_filters(request.GET, programme=programme)
     measure = request.GET.get("measure", "")
     stage = request.GET.get("stage", "" if measure else "enrolled")
     back_url = _url("dashboards:programme", programme, filters.params())
-    context: dict[str, Any] = {"programme": programme, "filters": filters, "back_url": back_url}
+    context: dict[str, Any] = {
+        "programme": programme,
+        "filters": filters,
+        "back_url": back_url,
+        "ignored": _ignored(ignored),
+    }
     if measure in dashboard.MEASURES:
         named, anonymous, total = dashboard.respondents(programme, filters, measure)
         table = Table(

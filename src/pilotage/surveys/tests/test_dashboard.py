@@ -491,3 +491,86 @@ def test_api_scope(data: Data, login: Any, cast: Any) -> None:
     assert login(cast.manager).get(url).status_code == 403
     index = login(cast.client_a).get(reverse("api:dashboard_programme_list")).json()
     assert [p["code"] for p in index["items"]] == ["DSH"] and index["items"][0]["enrolled"] == 13
+
+
+# --- survey charts, results links, ignored filters, index links ----------------------------------
+
+
+def test_survey_figures_have_charts_by_cohort_and_org_unit(data: Data, login: Any, cast: Any) -> None:
+    url = reverse("dashboards:programme", args=[data.programme.pk])
+    html = login(cast.dlm).get(url).content.decode()
+    for chart_id in ("cohort-chart", "unit-chart"):
+        for measure in ("satisfaction", "nps"):
+            assert f'id="{chart_id}-{measure}-title"' in html
+    # C1 (6 responses) has a bar; C3 (2 responses) is drawn withheld, with its reason in text.
+    c1, c3 = data.cohorts["C1"].pk, data.cohorts["C3"].pk
+    assert f'data-bar="{c1}"' in html
+    assert f'data-withheld-bar="{c3}"' in html and "withheld (fewer than 5 responses)" in html
+    assert "style=" not in html and "<script>" not in html
+
+
+def test_survey_chart_geometry() -> None:
+    def row(key: int, **figures: Any) -> dashboard.Row:
+        return dashboard.Row(key=key, label=f"R{key}", survey=dashboard.SurveyFigures(**figures))
+
+    from pilotage.surveys.views_dashboard import BAR_W, NPS_ZERO_X, _measure_chart
+
+    rows = [
+        row(1, sat_responses=6, sat_answers=6, sat_sum=24.0, nps_responses=6, nps_answers=6, detractors=3),
+        row(2, sat_responses=2, sat_answers=2, sat_sum=10.0),
+    ]
+    sat = _measure_chart(rows, "satisfaction", "c")
+    assert sat is not None
+    assert sat["bars"][0]["width"] == round(BAR_W * 4.0 / 5) and not sat["bars"][0]["withheld"]
+    assert sat["bars"][1]["withheld"] and sat["bars"][1]["reason"] == "few" and sat["bars"][1]["width"] == 0
+    nps = _measure_chart(rows, "nps", "c")
+    assert nps is not None and nps["bars"][0]["value"] == -50
+    assert nps["bars"][0]["x"] + nps["bars"][0]["width"] == NPS_ZERO_X  # drawn leftwards from 0
+    assert _measure_chart(rows, "application", "c") is None  # no response at all: no chart
+
+
+def test_evaluations_card_links_to_the_results_per_question(data: Data, login: Any, cast: Any) -> None:
+    url = reverse("dashboards:programme", args=[data.programme.pk])
+    html = login(cast.client_a).get(url).content.decode()
+    hot = reverse("surveys:survey_results", args=[data.hot.pk])
+    cold = reverse("surveys:survey_results", args=[data.cold.pk])
+    assert f'href="{hot}"' in html and f'href="{cold}"' in html
+    c1 = data.cohorts["C1"].pk
+    filtered = login(cast.dlm).get(url, {"cohort": c1}).content.decode()
+    assert f'href="{hot}?cohort={c1}"' in filtered
+    # The links open (the same scope as the dashboard).
+    assert login(cast.client_a).get(hot).status_code == 200
+
+
+def test_a_foreign_cohort_or_unknown_org_unit_is_said_to_be_ignored(data: Data, login: Any, cast: Any) -> None:
+    foreign = Cohort.objects.get(code="OTH-1")
+    url = reverse("dashboards:programme", args=[data.programme.pk])
+    client = login(cast.dlm)
+    html = client.get(url, {"cohort": foreign.pk, "org_unit": 999999}).content.decode()
+    assert 'data-ignored="cohort"' in html and 'data-ignored="org_unit"' in html
+    assert "filter was ignored" in html
+    assert 'data-count="enrolled">13<' in html  # the whole programme, as said
+    ok = client.get(url, {"cohort": data.cohorts["C1"].pk}).content.decode()
+    assert "data-ignored" not in ok
+    learners = reverse("dashboards:programme_learners", args=[data.programme.pk])
+    assert 'data-ignored="cohort"' in client.get(learners, {"cohort": foreign.pk}).content.decode()
+
+
+def test_api_refuses_a_foreign_cohort_or_unknown_org_unit(data: Data, login: Any, cast: Any) -> None:
+    foreign = Cohort.objects.get(code="OTH-1")
+    client = login(cast.dlm)
+    url = reverse("api:dashboard_programme", kwargs={"programme_id": data.programme.pk})
+    bad = client.get(url, {"cohort": foreign.pk})
+    assert bad.status_code == 400 and [e["field"] for e in bad.json()["errors"]] == ["cohort"]
+    bad = client.get(url, {"org_unit": 999999})
+    assert bad.status_code == 400 and [e["field"] for e in bad.json()["errors"]] == ["org_unit"]
+    learners = reverse("api:dashboard_programme_learners", kwargs={"programme_id": data.programme.pk})
+    assert client.get(learners, {"cohort": foreign.pk}).status_code == 400
+    assert client.get(url, {"cohort": data.cohorts["C1"].pk, "org_unit": cast.unit_a.pk}).status_code == 200
+
+
+def test_index_counts_link_to_their_learners(data: Data, login: Any, cast: Any) -> None:
+    html = login(cast.dlm).get(reverse("dashboards:index")).content.decode()
+    learners = reverse("dashboards:programme_learners", args=[data.programme.pk])
+    assert f'href="{learners}?stage=enrolled"' in html
+    assert f'href="{learners}?stage=completed"' in html

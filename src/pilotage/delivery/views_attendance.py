@@ -118,6 +118,11 @@ def _marks_from(post: Any) -> dict[int, str]:
     return marks
 
 
+def _notes_from(post: Any, marks: dict[int, str]) -> dict[int, str]:
+    """The optional note of each marked row (``note-<enrolment id>``), saved with its mark."""
+    return {pk: post[f"note-{pk}"].strip() for pk in marks if f"note-{pk}" in post}
+
+
 def _plain(exc: ValidationFailed) -> str:
     return " ".join(str(m) for msgs in exc.errors.values() for m in msgs)
 
@@ -135,7 +140,9 @@ def attendance(request: Request, pk: int) -> HttpResponse:
             if request.POST.get("all"):
                 services_attendance.attendance_mark_all(actor=request.user, session=session, status=request.POST["all"])
             else:
-                services_attendance.attendance_record(actor=request.user, session=session, marks=marks)
+                services_attendance.attendance_record(
+                    actor=request.user, session=session, marks=marks, notes=_notes_from(request.POST, marks)
+                )
         except ValidationFailed as exc:
             error = _plain(exc)
         else:
@@ -161,7 +168,10 @@ def attendance_mark(request: Request, pk: int, enrolment_pk: int) -> HttpRespons
     status = request.POST.get(f"mark-{enrolment_pk}") or request.POST.get("status", "")
     error = ""
     try:
-        services_attendance.attendance_record(actor=request.user, session=session, marks={enrolment_pk: status})
+        marks = {enrolment_pk: status}
+        services_attendance.attendance_record(
+            actor=request.user, session=session, marks=marks, notes=_notes_from(request.POST, marks)
+        )
     except ValidationFailed as exc:
         error = _plain(exc)
     if not request.htmx:

@@ -230,6 +230,32 @@ def test_the_plain_form_records_the_tapped_mark(cast: Any, login: Any) -> None:
     assert Attendance.objects.get(enrolment=julie).status == "late"
 
 
+def test_a_note_per_row_is_saved_with_the_mark_htmx_and_plain(cast: Any, login: Any) -> None:
+    room = make_classroom(cast)
+    julie = room.enrolments["learner"]
+    client = login(cast.facilitator)
+    page = client.get(reverse("delivery:attendance", args=[room.session.pk])).content.decode()
+    assert f'<input type="text" id="att-note-{julie.pk}" name="note-{julie.pk}" maxlength="300"' in page
+    assert '<details class="att-note field">' in page  # folded: no crowding on the phone
+    row_url = reverse("delivery:attendance_mark", args=[room.session.pk, julie.pk])
+    others = {f"note-{e.pk}": "not this one" for e in room.enrolments.values() if e.pk != julie.pk}
+    htmx = client.post(
+        row_url,
+        {f"mark-{julie.pk}": "late", f"note-{julie.pk}": " Train en retard ", **others},
+        headers={"HX-Request": "true"},
+    )
+    assert Attendance.objects.get(enrolment=julie).note == "Train en retard"
+    assert Attendance.objects.filter(note="not this one").count() == 0
+    assert 'value="Train en retard"' in htmx.content.decode()
+    assert '<details class="att-note field" open>' in htmx.content.decode()
+    plain = reverse("delivery:attendance", args=[room.session.pk])
+    client.post(plain, {f"mark-{julie.pk}": "late", f"note-{julie.pk}": "Arrivée à 10 h"})
+    assert Attendance.objects.get(enrolment=julie).note == "Arrivée à 10 h"
+    too_long = client.post(plain, {f"mark-{julie.pk}": "present", f"note-{julie.pk}": "x" * 301})
+    assert "at most 300 characters" in too_long.content.decode()
+    assert Attendance.objects.get(enrolment=julie).status == "late"
+
+
 def test_an_htmx_tap_answers_the_row_and_the_counts(cast: Any, login: Any) -> None:
     room = make_classroom(cast)
     julie = room.enrolments["learner"]

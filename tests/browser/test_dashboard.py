@@ -112,3 +112,22 @@ def test_dlm_sees_the_funnel_move(cast: Any, live_server: Any, page: Any, sign_i
     page.locator("#db-cohort").select_option(str(cohort.pk))
     page.wait_for_url(re.compile(rf"\?cohort={cohort.pk}\b"))
     assert _count(page, "passed") == "1"
+
+
+def test_dlm_reads_the_survey_charts_on_a_phone(cast: Any, live_server: Any, page: Any, sign_in: Any) -> None:
+    """The survey figures by cohort and org unit as charts (a withheld cohort drawn withheld),
+    on a 360 px screen, and the Evaluations card opens the results per question."""
+    from pilotage.surveys.tests.test_dashboard import build
+
+    data = build(cast)
+    sign_in(cast.dlm)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}{reverse('dashboards:programme', args=[data.programme.pk])}")
+    chart = page.locator("#by-cohort svg[data-chart=satisfaction]")
+    assert chart.is_visible()
+    assert chart.locator(f"[data-bar='{data.cohorts['C1'].pk}']").count() == 1
+    assert chart.locator(f"[data-withheld-bar='{data.cohorts['C3'].pk}']").count() == 1
+    assert page.locator("#by-org-unit svg[data-chart=nps]").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator(f"#survey-results-links [data-survey='{data.hot.pk}']").click()
+    page.wait_for_url(re.compile(rf"/surveys/{data.hot.pk}/results/"))

@@ -193,6 +193,28 @@ def _at_risk_in(qs: QuerySet[Enrolment], *, now: dt.datetime | None = None) -> l
     return out
 
 
+# --- the waitlist -------------------------------------------------------------------------------
+
+
+@dataclass
+class WaitlistPlace:
+    position: int  # 1 = the next promoted
+    length: int
+
+
+def waitlist_position(enrolment: Enrolment) -> WaitlistPlace | None:
+    """Where a waitlisted enrolment stands in its cohort's waitlist, in promotion order
+    (``waitlisted_at`` then id, as ``services_cohorts`` promotes); None when not waitlisted."""
+    if enrolment.status != Enrolment.Status.WAITLISTED:
+        return None
+    waiting = Enrolment.objects.filter(cohort_id=enrolment.cohort_id, status=Enrolment.Status.WAITLISTED)
+    at = enrolment.waitlisted_at
+    ahead = Q(waitlisted_at=at, pk__lt=enrolment.pk) if at else Q(waitlisted_at__isnull=True, pk__lt=enrolment.pk)
+    if at:
+        ahead |= Q(waitlisted_at__lt=at)
+    return WaitlistPlace(position=waiting.filter(ahead).count() + 1, length=waiting.count())
+
+
 # --- the manager's team ------------------------------------------------------------------------
 
 

@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pilotage.core.errors import ValidationFailed
+from pilotage.core.models import Job
 from pilotage.core.web import Request, add_service_errors
-from pilotage.delivery import permissions, queries, services_enrolments
+from pilotage.delivery import permissions, queries, queries_progress, services_enrolments
 from pilotage.delivery.forms_cohorts import BulkEnrolForm, DueDateForm, EnrolForm, ReasonForm, TransferForm
 from pilotage.delivery.models import Cohort, Enrolment
 from pilotage.delivery.views_cohorts import STATUS_TONES, cohort_url, toned
@@ -79,7 +80,8 @@ def _bulk_choices(user: Any, cohort: Cohort) -> tuple[Any, Any]:
 @require_http_methods(["GET", "POST"])
 def enrol_bulk(request: Request, pk: int) -> HttpResponse:
     """Step 1 (POST without ``confirm``): preview the count and the conflicts. Step 2 (POST with
-    ``confirm`` and the previewed count): enrol; refused if the audience changed meanwhile."""
+    ``confirm`` and the previewed count, mandatory): a background job enrols them; the page
+    (``?job=``) shows its progress bar and result. Refused if the audience changed meanwhile."""
     cohort = queries.cohort_for_manage(user=request.user, pk=pk)
     audiences, requests = _bulk_choices(request.user, cohort)
     initial: dict[str, Any] = {}
@@ -91,7 +93,7 @@ def enrol_bulk(request: Request, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             if "confirm" in request.POST:
-                done = services_enrolments.enrol_audience(
+                job = services_enrolments.enrol_audience_start(
                     actor=request.user,
                     cohort=cohort,
                     audience=data["audience"],
@@ -99,20 +101,33 @@ def enrol_bulk(request: Request, pk: int) -> HttpResponse:
                     expected=data["expected"],
                     request=data["request"],
                 )
-                seated = sum(1 for e in done if e.status == Enrolment.Status.ACTIVE)
-                messages.success(
-                    request,
-                    _("%(n)d enrolled, %(w)d on the waitlist.") % {"n": seated, "w": len(done) - seated},
-                )
-                return redirect(cohort_url(cohort))
+                return redirect(f"{reverse('delivery:enrol_bulk', args=[cohort.pk])}?job={job.pk}")
             preview = services_enrolments.bulk_preview(cohort=cohort, audience=data["audience"], user=request.user)
             form = BulkEnrolForm(
                 initial={**data, "expected": len(preview.to_enrol)}, audiences=audiences, requests=requests
             )
         except ValidationFailed as exc:
-            add_service_errors(form, exc)
-    context = {"form": form, "cohort": cohort, "preview": preview}
+            # "expected" is a hidden field: its message goes to the top of the form
+            errors = {("__all__" if k == "expected" else k): v for k, v in exc.errors.items()}
+            add_service_errors(form, ValidationFailed(errors))
+    context = {
+        "form": form,
+        "cohort": cohort,
+        "preview": preview,
+        "job": _bulk_job(request),
+        "next_url": cohort_url(cohort),
+    }
     return render(request, "delivery/cohorts/enrol_bulk.html", context)
+
+
+def _bulk_job(request: Request) -> Job | None:
+    """The bulk enrolment job this person started (``?job=``), shown with its progress bar."""
+    job_id = request.GET.get("job", "")
+    if not job_id.isdigit():
+        return None
+    return Job.objects.filter(
+        pk=int(job_id), created_by_id=request.user.pk, kind=services_enrolments.BULK_JOB_KIND
+    ).first()
 
 
 # What each kind of EnrolmentEvent means, as the history shows it.
@@ -154,6 +169,7 @@ def enrolment_detail(request: Request, pk: int) -> HttpResponse:
         "due_form": DueDateForm(initial={"due_on": enrolment.due_on}),
         "tones": STATUS_TONES,
         "transferred_to": Enrolment.objects.filter(transferred_from=enrolment).select_related("cohort").first(),
+        "waitlist": queries_progress.waitlist_position(enrolment),
     }
     return render(request, "delivery/cohorts/enrolment_detail.html", context)
 

@@ -208,3 +208,20 @@ def test_reminder_rules_are_linked_from_programme_cohorts_and_settings(cast: Any
     path.programme.save()
     page = sponsor.get(reverse("programmes:programme_detail", args=[path.programme.pk]))
     assert page.status_code == 200 and rules not in page.content.decode()
+
+
+def test_enrolment_page_shows_the_place_on_the_waitlist(cast: Any, login: Any) -> None:
+    cohort = make_cohort(capacity=1)
+    seated, first, second, third = (
+        services_enrolments.enrol(actor=cast.dlm, cohort=cohort, employee=cast.employees[key])
+        for key in ("learner", "peer", "tech", "client_a")
+    )
+    assert second.status == Enrolment.Status.WAITLISTED
+    client = login(cast.dlm)
+    page = client.get(reverse("delivery:enrolment_detail", args=[second.pk]))
+    assert (page.context["waitlist"].position, page.context["waitlist"].length) == (2, 3)
+    assert "No. 2 of 3 on the waitlist" in page.content.decode()
+    assert client.get(reverse("delivery:enrolment_detail", args=[seated.pk])).context["waitlist"] is None
+    services_enrolments.unenrol(actor=cast.dlm, enrolment=seated, reason="Départ")  # the first moves up
+    page = client.get(reverse("delivery:enrolment_detail", args=[third.pk]))
+    assert "No. 2 of 2 on the waitlist" in page.content.decode()

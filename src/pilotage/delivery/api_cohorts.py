@@ -27,6 +27,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -197,7 +198,9 @@ class BulkIn(Schema):
     request_id: int | None = Field(None, description="Accepted request: its target audience, linked enrolments")
     due_on: dt.date | None = None
     confirm: bool = Field(False, description="False: preview only. True: enrol (send the previewed count)")
-    expected: int | None = Field(None, description="The 'to_enrol' count of the preview you confirm")
+    expected: int | None = Field(
+        None, description="The 'to_enrol' count of the preview you confirm (required with confirm)"
+    )
 
 
 class ConflictOut(Schema):
@@ -212,7 +215,12 @@ class BulkOut(Schema):
     seated: int
     waitlisted: int
     conflicts: list[ConflictOut]
-    enrolled: list[EnrolmentOut] = Field(default_factory=list, description="Filled when confirmed")
+
+
+class BulkJobOut(Schema):
+    to_enrol: int = Field(description="The confirmed count")
+    job_id: int = Field(description="The background job enrolling the previewed members")
+    job_url: str = Field(description="Its progress (status, done / total, the result message)")
 
 
 class EnrolmentPatch(Schema):
@@ -428,14 +436,15 @@ def enrol(request: HttpRequest, cohort_id: int, payload: EnrolIn) -> Any:
 
 @router.post(
     "/cohorts/{int:cohort_id}/enrolments/bulk",
-    response=BulkOut,
-    summary="Enrol an audience: preview (count and conflicts), then confirm",
+    response={200: BulkOut, 202: BulkJobOut},
+    summary="Enrol an audience: preview (count and conflicts), then confirm (202: a background job)",
     url_name="delivery_enrol_bulk",
 )
 def enrol_bulk(request: HttpRequest, cohort_id: int, payload: BulkIn) -> Any:
     """Send ``confirm: false`` first: the answer counts who would be enrolled and lists the
-    conflicts. Then ``confirm: true`` with ``expected`` = that count; if the audience changed
-    meanwhile the call is refused (400) and nothing is enrolled."""
+    conflicts. Then ``confirm: true`` with ``expected`` = that count (mandatory): the answer is
+    202 with the id and URL of the background job that enrols them; if the audience changed
+    meanwhile, or ``expected`` is missing, the call is refused (400) and nothing is enrolled."""
     cohort = queries.cohort_for_manage(user=request.user, pk=cohort_id)
     req = _request(payload.request_id)
     audience_id = payload.audience_id or (req.audience_id if req else None)
@@ -444,8 +453,26 @@ def enrol_bulk(request: HttpRequest, cohort_id: int, payload: BulkIn) -> Any:
     audience = people_queries.audience_list(user=request.user).filter(pk=audience_id).first()
     if audience is None:
         raise ValidationFailed({"audience_id": [_("Unknown audience.")]})
+    if payload.confirm:
+        job = services_enrolments.enrol_audience_start(
+            actor=request.user,
+            cohort=cohort,
+            audience=audience,
+            due_on=payload.due_on,
+            expected=payload.expected,
+            request=req,
+        )
+        n = payload.expected or 0
+        return Status(
+            202,
+            {
+                "to_enrol": n,
+                "job_id": job.pk,
+                "job_url": reverse("job_progress", args=[job.pk]),
+            },
+        )
     preview = services_enrolments.bulk_preview(cohort=cohort, audience=audience, user=request.user)
-    out: dict[str, Any] = {
+    return {
         "audience_count": preview.audience_count,
         "to_enrol": len(preview.to_enrol),
         "seated": preview.seated,
@@ -454,19 +481,7 @@ def enrol_bulk(request: HttpRequest, cohort_id: int, payload: BulkIn) -> Any:
             {"employee_id": e.pk, "employee_name": f"{e.first_name} {e.last_name}", "reason": why}
             for e, why in preview.conflicts
         ],
-        "enrolled": [],
     }
-    if payload.confirm:
-        done = services_enrolments.enrol_audience(
-            actor=request.user,
-            cohort=cohort,
-            audience=audience,
-            due_on=payload.due_on,
-            expected=payload.expected,
-            request=req,
-        )
-        out["enrolled"] = list(Enrolment.objects.select_related("employee").filter(pk__in=[e.pk for e in done]))
-    return out
 
 
 @router.get(

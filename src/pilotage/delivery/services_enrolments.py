@@ -33,10 +33,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pilotage.core.audit import audit_record
+from pilotage.core.audit import audit_bulk, audit_record
 from pilotage.core.errors import ValidationFailed
+from pilotage.core.jobs import enqueue_on_commit, job_create
+from pilotage.core.models import Job
+from pilotage.delivery import ical
 from pilotage.delivery import services_cohorts as caps
-from pilotage.delivery.models import Cohort, DeliverySettings, Enrolment, StepProgress
+from pilotage.delivery.models import Cohort, DeliverySettings, Enrolment, EnrolmentEvent, Session, StepProgress
 from pilotage.people.audiences import audience_members
 from pilotage.people.models import Audience, Employee, User
 from pilotage.programmes.models import Programme
@@ -575,22 +578,33 @@ def bulk_preview(*, cohort: Cohort, audience: Audience, user: Any = None) -> Bul
     return out
 
 
-@transaction.atomic
-def enrol_audience(
-    *,
-    actor: Any,
-    cohort: Cohort,
-    audience: Audience,
-    due_on: dt.date | None = None,
-    expected: int | None = None,
-    request: TrainingRequest | None = None,
-) -> list[Enrolment]:
-    """Enrol every member of ``audience`` without a conflict. ``expected`` is the count the person
-    confirmed on the preview: when the audience changed since, nothing is done and they see why."""
+BULK_CHUNK = 200
+BULK_JOB_KIND = "delivery.enrol_bulk"
+
+
+def _bulk_note(audience: Audience, request: TrainingRequest | None) -> str:
+    if request is not None:
+        return _("From request %(ref)s (audience “%(name)s”)") % {"ref": request.reference, "name": audience.name}
+    return _("From audience “%(name)s”") % {"name": audience.name}
+
+
+def _confirmed_preview(*, actor: Any, cohort: Cohort, audience: Audience, expected: int | None) -> BulkPreview:
+    """The preview the person confirms: refused without the previewed count, or when the
+    audience changed since (nothing is done and they see why)."""
+    if expected is None:
+        raise ValidationFailed(
+            {
+                "expected": [
+                    _(
+                        "Confirm with the previewed count (“expected”: how many the preview would enrol): preview first, then confirm."
+                    )
+                ]
+            }
+        )
     preview = bulk_preview(
         cohort=cohort, audience=audience, user=actor if getattr(actor, "is_authenticated", False) else None
     )
-    if expected is not None and expected != len(preview.to_enrol):
+    if expected != len(preview.to_enrol):
         raise ValidationFailed(
             {
                 "audience": [
@@ -601,19 +615,231 @@ def enrol_audience(
                 ]
             }
         )
-    note = _("From audience “%(name)s”") % {"name": audience.name}
-    source = Enrolment.Source.REQUEST if request is not None else Enrolment.Source.AUDIENCE
-    if request is not None:
-        note = _("From request %(ref)s (audience “%(name)s”)") % {"ref": request.reference, "name": audience.name}
-    return [
-        enrol(
+    return preview
+
+
+def _invite_seated(cohort: Cohort, enrolments: list[Enrolment]) -> None:
+    """Calendar invitations of the cohort's upcoming sessions for a chunk of newly seated
+    learners: the sessions and the learners' accounts read once per chunk, one e-mail per
+    learner and session (CalendarSend keeps it once per sequence)."""
+    sessions = list(
+        Session.objects.filter(
+            cohort_id=cohort.pk,
+            status__in=(Session.Status.SCHEDULED, Session.Status.FULL),
+            starts_at__gt=timezone.now(),
+        ).select_related("cohort")
+    )
+    if not sessions:
+        return
+    users = {
+        u.employee_id: u
+        for u in User.objects.filter(employee_id__in=[e.employee_id for e in enrolments], is_active=True).only(
+            "email", "language", "employee_id"
+        )
+    }
+    for enrolment in enrolments:
+        employee = enrolment.employee
+        user = users.get(employee.pk)
+        email = (user.email if user else "") or employee.email
+        if not email:
+            continue
+        language = (user.language if user else "") or employee.language
+        name = f"{employee.first_name} {employee.last_name}"
+        for session in sessions:
+            if ical._record_send(session, email, ical.REQUEST):
+                ical._send(session, ical.REQUEST, email, name, language)
+
+
+@transaction.atomic
+def _enrol_chunk(
+    *,
+    actor: Any,
+    cohort_id: int,
+    employee_ids: list[int],
+    source: str,
+    due_on: dt.date | None,
+    request: TrainingRequest | None,
+    note: str,
+) -> tuple[list[Enrolment], int]:
+    """Enrol one chunk of already-checked members in one transaction under the cohort lock:
+    a few queries for the chunk (no audience re-check: the confirmed preview did it). Members
+    enrolled meanwhile (a self-enrolment, another bulk run) are skipped. Returns (created, skipped)."""
+    cohort = caps.lock_cohort(Cohort(pk=cohort_id))
+    if cohort.status in CLOSED_COHORT:
+        raise ValidationFailed(
+            {
+                "cohort": [
+                    _("Cohort %(code)s is %(status)s: it takes no enrolment.")
+                    % {"code": cohort.code, "status": cohort.get_status_display()}
+                ]
+            }
+        )
+    conf = settings_for(cohort.path.programme)
+    already = set(
+        Enrolment.objects.filter(cohort=cohort, employee_id__in=employee_ids, status__in=Enrolment.LIVE).values_list(
+            "employee_id", flat=True
+        )
+    )
+    employees = {e.pk: e for e in Employee.objects.filter(pk__in=set(employee_ids) - already)}
+    free = caps.seats_free(cohort)
+    due = _due(cohort, conf, due_on)
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    now = timezone.now()
+    rows: list[Enrolment] = []
+    for pk in employee_ids:
+        employee = employees.get(pk)
+        if employee is None:
+            continue
+        seated = free is None or free > 0
+        if free is not None and seated:
+            free -= 1
+        rows.append(
+            Enrolment(
+                cohort=cohort,
+                employee=employee,
+                source=source,
+                request=request,
+                due_on=due,
+                enrolled_by=by,
+                status=Enrolment.Status.ACTIVE if seated else Enrolment.Status.WAITLISTED,
+                waitlisted_at=None if seated else now,
+            )
+        )
+    created = Enrolment.objects.bulk_create(rows)
+    EnrolmentEvent.objects.bulk_create(
+        [
+            EnrolmentEvent(
+                enrolment=e, kind="created", from_status="", to_status=e.status, note=note[: caps.REASON_MAX], by=by
+            )
+            for e in created
+        ]
+    )
+    audit_bulk(
+        actor=actor,
+        action="create",
+        object_type=Enrolment._meta.label_lower,
+        rows=[
+            (
+                str(e.pk),
+                str(e),
+                {
+                    "status": [None, e.status],
+                    "source": [None, source],
+                    "due_on": [None, str(e.due_on) if e.due_on else None],
+                },
+            )
+            for e in created
+        ],
+        note=note,
+    )
+    seated_rows = [e for e in created if e.status == Enrolment.Status.ACTIVE]
+    if seated_rows:
+        caps.refresh_session_statuses(cohort, actor=actor)
+        _invite_seated(cohort, seated_rows)
+    return created, len(employee_ids) - len(created)
+
+
+def enrol_members(
+    *,
+    actor: Any,
+    cohort: Cohort,
+    employee_ids: list[int],
+    source: str = Enrolment.Source.AUDIENCE,
+    due_on: dt.date | None = None,
+    request: TrainingRequest | None = None,
+    note: str = "",
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Enrol the members a confirmed preview listed, ``BULK_CHUNK`` at a time, one transaction
+    per chunk (docs/delivery.md: a failure keeps the chunks already written; the preview run
+    again lists them as already enrolled). ``progress(done, total, message)`` is called after
+    each chunk. Returns the counts and the created enrolments' ids."""
+    total = len(employee_ids)
+    out: dict[str, Any] = {"seated": 0, "waitlisted": 0, "skipped": 0, "ids": []}
+    for start in range(0, total, BULK_CHUNK):
+        chunk = employee_ids[start : start + BULK_CHUNK]
+        created, skipped = _enrol_chunk(
             actor=actor,
-            cohort=cohort,
-            employee=member,
+            cohort_id=cohort.pk,
+            employee_ids=chunk,
             source=source,
             due_on=due_on,
             request=request,
             note=note,
         )
-        for member in preview.to_enrol
-    ]
+        out["ids"] += [e.pk for e in created]
+        out["seated"] += sum(1 for e in created if e.status == Enrolment.Status.ACTIVE)
+        out["waitlisted"] += sum(1 for e in created if e.status == Enrolment.Status.WAITLISTED)
+        out["skipped"] += skipped
+        if progress is not None:
+            done = min(total, start + len(chunk))
+            progress(done, total, _("%(done)d of %(total)d enrolled") % {"done": done, "total": total})
+    return out
+
+
+@transaction.atomic
+def enrol_audience_start(
+    *,
+    actor: Any,
+    cohort: Cohort,
+    audience: Audience,
+    expected: int | None,
+    due_on: dt.date | None = None,
+    request: TrainingRequest | None = None,
+) -> Job:
+    """Confirm a bulk enrolment: check the preview against ``expected`` (mandatory), then
+    create a Job and enqueue the task that enrols the preview's members in chunks."""
+    from pilotage.delivery.tasks import enrol_members_task
+
+    preview = _confirmed_preview(actor=actor, cohort=cohort, audience=audience, expected=expected)
+    ids = [m.pk for m in preview.to_enrol]
+    job = job_create(
+        kind=BULK_JOB_KIND,
+        label=_("Enrolling “%(audience)s” in %(code)s") % {"audience": audience.name, "code": cohort.code},
+        user=actor,
+        total=len(ids),
+    )
+    audit_record(
+        actor=actor,
+        action="update",
+        instance=cohort,
+        changes={"bulk_enrolment": [None, {"audience": audience.pk, "count": len(ids), "job": job.pk}]},
+        note=_bulk_note(audience, request),
+    )
+    enqueue_on_commit(
+        enrol_members_task,
+        job_id=job.pk,
+        cohort_id=cohort.pk,
+        employee_ids=ids,
+        actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+        source=Enrolment.Source.REQUEST if request is not None else Enrolment.Source.AUDIENCE,
+        due_on=due_on.isoformat() if due_on else None,
+        request_id=request.pk if request is not None else None,
+        note=_bulk_note(audience, request),
+    )
+    return job
+
+
+def enrol_audience(
+    *,
+    actor: Any,
+    cohort: Cohort,
+    audience: Audience,
+    due_on: dt.date | None = None,
+    expected: int | None = None,
+    request: TrainingRequest | None = None,
+) -> list[Enrolment]:
+    """Enrol every member of ``audience`` without a conflict, in this process (scripts, the
+    demo); the web and API confirm through ``enrol_audience_start`` (a background job).
+    ``expected`` is the count the person confirmed on the preview (mandatory)."""
+    preview = _confirmed_preview(actor=actor, cohort=cohort, audience=audience, expected=expected)
+    result = enrol_members(
+        actor=actor,
+        cohort=cohort,
+        employee_ids=[m.pk for m in preview.to_enrol],
+        source=Enrolment.Source.REQUEST if request is not None else Enrolment.Source.AUDIENCE,
+        due_on=due_on,
+        request=request,
+        note=_bulk_note(audience, request),
+    )
+    return list(Enrolment.objects.filter(pk__in=result["ids"]).order_by("pk"))

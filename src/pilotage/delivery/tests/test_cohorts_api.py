@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
+from pilotage.core.models import Job
 from pilotage.delivery import services_enrolments
 from pilotage.delivery.models import Cohort, Enrolment
 from pilotage.delivery.tests.factories_cohorts import make_cohort, make_path
@@ -62,7 +64,7 @@ def test_cohort_and_session_lifecycle(cast: Any, login: Any) -> None:
     assert "BEGIN:VEVENT" in ics.content.decode()
 
 
-def test_bulk_preview_then_confirm_api(cast: Any, login: Any) -> None:
+def test_bulk_preview_then_confirm_api(cast: Any, login: Any, django_capture_on_commit_callbacks: Any) -> None:
     cohort = make_cohort()
     conf = services_enrolments.settings_for(cohort.path.programme)
     conf.audience_only = True
@@ -84,10 +86,17 @@ def test_bulk_preview_then_confirm_api(cast: Any, login: Any) -> None:
         url, {"audience_id": audience.pk, "confirm": True, "expected": 2}, content_type="application/json"
     )
     assert stale.status_code == 400 and not Enrolment.objects.exists()
-    done = client.post(
-        url, {"audience_id": audience.pk, "confirm": True, "expected": 3}, content_type="application/json"
-    )
-    assert len(done.json()["enrolled"]) == 3
+    missing = client.post(url, {"audience_id": audience.pk, "confirm": True}, content_type="application/json")
+    assert missing.status_code == 400 and "previewed count" in missing.json()["detail"]
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            url, {"audience_id": audience.pk, "confirm": True, "expected": 3}, content_type="application/json"
+        )
+    assert done.status_code == 202 and done.json()["to_enrol"] == 3
+    job = Job.objects.get(pk=done.json()["job_id"])
+    assert done.json()["job_url"] == reverse("job_progress", args=[job.pk])
+    assert job.status == "succeeded" and job.done == 3 and job.result["seated"] == 3
+    assert Enrolment.objects.filter(cohort=cohort, source="audience").count() == 3
 
 
 def test_enrol_outside_audience_refused_api(cast: Any, login: Any) -> None:

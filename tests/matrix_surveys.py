@@ -4,7 +4,8 @@ Who: the builder (surveys, questions, templates, dispatch rules) is the DLM's an
 everyone else 403. Results: the team all; an internal client the programmes they sponsor
 (client_a sponsors the target programme; client_b 404); the facilitator the programme whose
 cohort they run. Answering: the invitation's respondent only (the learner): anyone else 404, even
-the DLM. "My invitations": any user linked to an employee (dlm, clients, manager, learner); users
+the DLM; a manager their own cold-manager invitation, not another's. Out of scope: a survey of a
+programme nobody in the cast sponsors or runs (404 for client_a and the facilitator). "My invitations": any user linked to an employee (dlm, clients, manager, learner); users
 without an employee (ld, facilitator, approvers, vendors, outsider) 403.
 """
 
@@ -66,10 +67,15 @@ surveys:my_invitations              GET    -               302  200 403 200 200 
 surveys:results_index               GET    -               302  200 200 200 200 403 403 200 403 403 403 403 403 403
 surveys:survey_results              GET    srv_res         302  200 200 200 404 403 403 200 403 403 403 403 403 403
 surveys:survey_results              GET    srv_missing     302  404 404 404 404 403 403 404 403 403 403 403 403 403
+surveys:survey_results              GET    srv_res_other   302  200 200 404 404 403 403 404 403 403 403 403 403 403
+surveys:answer                      GET    srv_cold_inv    302  404 404 404 404 200 404 404 404 404 404 404 404 404
+surveys:answer                      GET    srv_cold_other  302  404 404 404 404 404 404 404 404 404 404 404 404 404
 # --- API ---------------------------------------------------------------------------------------------------------
 api:surveys_list                    GET    -               401  200 200 403 403 403 403 403 403 403 403 403 403 403
 api:surveys_read                    GET    srv_api_survey  401  200 200 403 403 403 403 403 403 403 403 403 403 403
 api:surveys_results                 GET    srv_api_res     401  200 200 200 404 403 403 200 403 403 403 403 403 403
+api:surveys_results                 GET    srv_api_res_oth 401  200 200 404 404 403 403 404 403 403 403 403 403 403
+api:surveys_results_list            GET    -               401  200 200 200 200 403 403 200 403 403 403 403 403 403
 api:surveys_my_invitations          GET    -               401  200 403 200 200 200 200 403 403 403 403 403 403 403
 api:surveys_answer_submit           POST   srv_api_answer  401  404 404 404 404 404 201 404 404 404 404 404 404 404
 """
@@ -116,6 +122,33 @@ def _invitation(cast: Cast) -> Invitation:
     return Invitation.objects.create(
         key=f"matrix:{enrolment.pk}", survey=survey, respondent=enrolment.employee, enrolment=enrolment
     )
+
+
+def _other_programme_survey(cast: Cast) -> Survey:
+    """A published survey of a programme nobody in the cast sponsors or runs (out of scope for
+    client_a and the facilitator)."""
+    programme = services_programmes.programme_create(actor="system", title="Matrix surveys (other)")
+    survey = services.survey_create(actor="matrix", kind="hot", title_fr="Autre", title_en="Other", programme=programme)
+    services.question_create(actor="matrix", survey=survey, kind="nps", text_fr="Recommander ?", text_en="Recommend?")
+    return services.survey_publish(actor="matrix", survey=survey)
+
+
+def _cold_invitation(cast: Cast, respondent: str) -> Target:
+    """A cold evaluation for a manager about the learner's enrolment, sent to ``respondent``."""
+    survey = _survey(cast, publish=True)
+    assert survey.programme is not None
+    survey.kind = Survey.Kind.COLD_MANAGER
+    survey.save(update_fields=["kind"])
+    cohort = Cohort.objects.get(path__programme=survey.programme)
+    enrolment = Enrolment.objects.create(cohort=cohort, employee=cast.employees["learner"])
+    invitation = Invitation.objects.create(
+        key=f"matrix-cold:{enrolment.pk}:{respondent}",
+        survey=survey,
+        respondent=cast.employees[respondent],
+        role="manager",
+        enrolment=enrolment,
+    )
+    return Target(kwargs={"token": invitation.token})
 
 
 def _answers(invitation: Invitation) -> dict[str, Any]:
@@ -185,4 +218,8 @@ TARGETS: dict[str, Filler] = {
     "srv_api_survey": lambda cast, user: Target(kwargs={"survey_id": _survey(cast).pk}),
     "srv_api_res": lambda cast, user: Target(kwargs={"survey_id": _survey(cast, publish=True).pk}),
     "srv_api_answer": _api_answer,
+    "srv_res_other": lambda cast, user: Target(kwargs={"pk": _other_programme_survey(cast).pk}),
+    "srv_api_res_oth": lambda cast, user: Target(kwargs={"survey_id": _other_programme_survey(cast).pk}),
+    "srv_cold_inv": lambda cast, user: _cold_invitation(cast, "manager"),
+    "srv_cold_other": lambda cast, user: _cold_invitation(cast, "tech"),
 }

@@ -3,6 +3,8 @@ results. Thin over the scoped selectors and ``results``; the same rules as the w
 
     GET /api/v1/surveys/                       the surveys (DLM and L&D team)
     GET /api/v1/surveys/{survey_id}            one survey with its questions, in both languages
+    GET /api/v1/surveys/results                the surveys whose results the caller may read, with
+                                               responses and invited vs answered (team, sponsors, facilitators)
     GET /api/v1/surveys/{survey_id}/results    results (?cohort=&session=&facilitator=&by=)
 """
 
@@ -98,9 +100,22 @@ class CutOut(Schema):
     headline: HeadlineOut
 
 
+class RateOut(Schema):
+    invited: int = Field(description="Invitations sent, in the caller's scope")
+    answered: int = Field(description="Of which answered")
+    rate: int | None = Field(description="answered / invited in %; null when nobody was invited")
+
+
+class ResultsSurveyOut(SurveySummaryOut):
+    programme_code: str
+    responses: int = Field(description="Responses the caller may count")
+    response_rate: RateOut
+
+
 class ResultsOut(Schema):
     survey_id: int
     count: int
+    response_rate: RateOut
     hidden: bool
     reason: str
     headline: HeadlineOut | None
@@ -127,6 +142,34 @@ def surveys_read(request: HttpRequest, survey_id: int) -> Survey:
     return queries.survey_for_build(user=request.user, pk=survey_id)
 
 
+@router.get(
+    "/results",
+    response=page_schema(ResultsSurveyOut),
+    summary="Surveys whose results I may read",
+    url_name="surveys_results_list",
+)
+def surveys_results_list(
+    request: HttpRequest, limit: int = limit_query(), offset: int = offset_query()
+) -> dict[str, Any]:
+    """The team every programme survey; a sponsor their programmes'; a facilitator the programmes
+    they run cohorts or sessions of (counts: only the responses and invitations about their own)."""
+    qs = queries.results_survey_list(user=request.user).order_by("programme__code", "kind", "title_fr", "pk")
+    page = paginate(qs, limit, offset)
+    surveys: list[Survey] = list(page["items"])
+    counts = queries.results_response_counts(user=request.user, surveys=surveys)
+    rates = queries.results_invitation_counts(user=request.user, surveys=surveys)
+    page["items"] = [
+        {
+            **{name: getattr(s, name) for name in SurveySummaryOut.model_fields},
+            "programme_code": s.programme.code if s.programme else "",
+            "responses": counts[s.pk],
+            "response_rate": rates[s.pk],
+        }
+        for s in surveys
+    ]
+    return page
+
+
 @router.get("/{int:survey_id}/results", response=ResultsOut, summary="Results of a survey", url_name="surveys_results")
 def surveys_results(request: HttpRequest, survey_id: int, filters: Query[ResultsFilters]) -> dict[str, Any]:
     """The team reads every survey; a sponsor their programmes'; a facilitator the responses
@@ -150,6 +193,7 @@ def surveys_results(request: HttpRequest, survey_id: int, filters: Query[Results
     return {
         "survey_id": survey.pk,
         "count": figures["count"],
+        "response_rate": queries.results_invitation_counts(user=request.user, surveys=[survey])[survey.pk],
         "hidden": figures["hidden"],
         "reason": figures["reason"],
         "headline": vars(headline) if headline is not None else None,

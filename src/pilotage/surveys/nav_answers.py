@@ -7,13 +7,12 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from pilotage.core import navigation
-from pilotage.people.permissions import is_staff_member
 from pilotage.surveys import permissions
 
 
-def _results_only(user: Any) -> bool:
-    """Sponsors and facilitators read results; the team reaches them from "Surveys"."""
-    return permissions.can_see_results(user) and not is_staff_member(user)
+def _results(user: Any) -> bool:
+    """Everyone who reads results: the team (DLM, L&D), sponsors and facilitators."""
+    return permissions.can_see_results(user)
 
 
 def register() -> None:
@@ -22,6 +21,6 @@ def register() -> None:
         _("Survey results"),
         "surveys:results_index",
         order=47,
-        visible=_results_only,
+        visible=_results,
         group="delivery",
     )

@@ -130,6 +130,40 @@ def results_response_counts(*, user: Any, surveys: list[Survey]) -> dict[int, in
     return counts
 
 
+def results_invitation_counts(*, user: Any, surveys: list[Survey]) -> dict[int, dict[str, int | None]]:
+    """Invited vs answered per survey, in the user's scope (one query for the whole list): the
+    team and the sponsor every invitation; a facilitator those about their own cohorts and
+    sessions. ``rate`` is the answered share in % (None when nobody was invited)."""
+    counts: dict[int, dict[str, int | None]] = {s.pk: {"invited": 0, "answered": 0, "rate": None} for s in surveys}
+    if not surveys:
+        return counts
+    sponsored = [s.pk for s in surveys if s.programme is not None and s.programme.sponsor_id == user.pk]
+    full = [s.pk for s in surveys] if is_staff_member(user) else sponsored
+    q = Q(survey_id__in=full)
+    if not is_staff_member(user) and has_role(user, Role.FACILITATOR):
+        mine_cohorts = Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user)).values("pk")
+        mine_sessions = Session.objects.filter(Q(facilitators=user) | Q(cohort__facilitators=user)).values("pk")
+        q |= Q(survey_id__in=[s.pk for s in surveys]) & (
+            Q(enrolment__cohort_id__in=mine_cohorts) | Q(session_id__in=mine_sessions)
+        )
+    rows = (
+        Invitation.objects.filter(q)
+        .values("survey_id")
+        .annotate(
+            invited=Count("pk", distinct=True),
+            answered=Count("pk", distinct=True, filter=Q(answered_at__isnull=False)),
+        )
+    )
+    for row in rows:
+        invited, answered = row["invited"], row["answered"]
+        counts[row["survey_id"]] = {
+            "invited": invited,
+            "answered": answered,
+            "rate": round(100 * answered / invited) if invited else None,
+        }
+    return counts
+
+
 def results_responses(*, user: Any, survey: Survey) -> QuerySet[Response]:
     """The responses of ``survey`` the user may count: a facilitator (who is not also the
     programme's sponsor) only those about their own cohorts and sessions."""

@@ -136,7 +136,9 @@ def survey_results(
     numbers: dict[int, list[float]] = defaultdict(list)
     choices: dict[int, Counter[str]] = defaultdict(Counter)
     texts: dict[int, list[str]] = defaultdict(list)
+    answer_counts: Counter[int] = Counter()  # answers per question (choice questions' base)
     for qid, number, chosen, text in rows.iterator(chunk_size=5000):
+        answer_counts[qid] += 1
         if number is not None:
             numbers[qid].append(number)
         for value in chosen or []:
@@ -171,7 +173,7 @@ def survey_results(
                 item["detractors"] = round(100 * sum(1 for v in values if v <= 6) / total) if total else None
         elif question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
             counter = choices.get(question.pk, Counter())
-            answered = Answer.objects.filter(response_id__in=response_ids, question=question).count() if counter else 0
+            answered = answer_counts[question.pk] if counter else 0
             item["answered"] = answered
             item["distribution"] = [
                 {

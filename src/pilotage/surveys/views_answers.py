@@ -109,7 +109,12 @@ def answer(request: Request, token: str) -> HttpResponse:
 @login_required
 def my_invitations(request: Request) -> HttpResponse:
     """The evaluations the signed-in person has to answer (as a learner or as a manager)."""
-    open_ones = list(queries.my_invitations(user=request.user)[:50])
+    answered = request.GET.get("tab") == "answered"
+    if answered:
+        qs = queries.my_invitations(user=request.user, open_only=False).filter(answered_at__isnull=False)
+        invitations = list(qs.order_by("-answered_at")[:50])
+    else:
+        invitations = list(queries.my_invitations(user=request.user)[:50])
     language = getattr(request, "LANGUAGE_CODE", "fr")
     rows = [
         {
@@ -118,9 +123,9 @@ def my_invitations(request: Request) -> HttpResponse:
             "about": invitation_about(inv),
             "url": reverse("surveys:answer", args=[inv.token]),
         }
-        for inv in open_ones
+        for inv in invitations
     ]
-    return render(request, "surveys/my_invitations.html", {"rows": rows})
+    return render(request, "surveys/my_invitations.html", {"rows": rows, "answered": answered})
 
 
 def pending_evaluations_panel(request: Any) -> dict[str, Any] | None:
@@ -161,7 +166,11 @@ def results_index(request: Request) -> HttpResponse:
     surveys = list(queries.results_survey_list(user=request.user).order_by("programme__code", "kind", "title_fr"))
     language = getattr(request, "LANGUAGE_CODE", "fr")
     counts = queries.results_response_counts(user=request.user, surveys=surveys)
-    rows = [{"survey": s, "title": display.survey_title(s, language), "count": counts[s.pk]} for s in surveys]
+    invited = queries.results_invitation_counts(user=request.user, surveys=surveys)
+    rows = [
+        {"survey": s, "title": display.survey_title(s, language), "count": counts[s.pk], "invited": invited[s.pk]}
+        for s in surveys
+    ]
     return render(request, "surveys/results_index.html", {"rows": rows})
 
 
@@ -194,6 +203,7 @@ def survey_results(request: Request, pk: int) -> HttpResponse:
         "survey": survey,
         "title": display.survey_title(survey, language),
         "figures": figures,
+        "invited": queries.results_invitation_counts(user=request.user, surveys=[survey])[survey.pk],
         "cuts": results.results_by(survey=survey, responses=filtered, dimension=by, baseline=baseline),
         "by": by,
         "dimensions": [

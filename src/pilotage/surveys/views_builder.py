@@ -96,6 +96,16 @@ def survey_list(request: Request) -> HttpResponse:
     return render(request, "surveys/survey_list.html", context)
 
 
+def _titled(request: Request, *surveys: Survey | None) -> None:
+    """Give each survey ``display_title`` in the page's language (``other_title``: the other)."""
+    language = "en" if request.LANGUAGE_CODE == "en" else "fr"
+    other = "fr" if language == "en" else "en"
+    for survey in surveys:
+        if survey is not None:
+            survey.display_title = display.survey_title(survey, language)  # type: ignore[attr-defined]
+            survey.other_title = display.survey_title(survey, other)  # type: ignore[attr-defined]
+
+
 def _survey_form_page(request: Request, survey: Survey | None) -> HttpResponse:
     if request.method == "POST":
         form = SurveyForm(request.POST, survey=survey)
@@ -117,6 +127,7 @@ def _survey_form_page(request: Request, survey: Survey | None) -> HttpResponse:
         if survey is None and request.GET.get("programme", "").isdigit():
             initial = {"programme": int(request.GET["programme"])}
         form = SurveyForm(initial=initial, survey=survey)
+    _titled(request, survey)
     return render(request, "surveys/survey_form.html", {"form": form, "survey": survey})
 
 
@@ -136,6 +147,7 @@ def survey_edit(request: Request, pk: int) -> HttpResponse:
 def _detail_context(request: Request, survey: Survey, **extra: Any) -> dict[str, Any]:
     questions = list(queries.survey_questions(survey=survey))
     language = "en" if request.LANGUAGE_CODE == "en" else "fr"
+    _titled(request, survey)
     return {
         "survey": survey,
         "rows": [
@@ -204,6 +216,7 @@ def survey_copy(request: Request, pk: int) -> HttpResponse:
     else:
         initial = {"programme": int(request.GET["programme"])} if request.GET.get("programme", "").isdigit() else None
         form = CopyForm(initial=initial)
+    _titled(request, survey)
     return render(request, "surveys/survey_copy.html", {"form": form, "survey": survey})
 
 
@@ -214,6 +227,7 @@ def survey_preview(request: Request, pk: int) -> HttpResponse:
     language = request.GET.get("lang", "fr")
     language = language if language in display.LANGUAGES else "fr"
     questions = list(queries.survey_questions(survey=survey))
+    _titled(request, survey)
     return render(
         request,
         "surveys/survey_preview.html",
@@ -243,6 +257,7 @@ def _question_form_page(request: Request, survey: Survey, question: Question | N
                 return redirect(_survey_url(survey) + "#questions")
     else:
         form = QuestionForm(initial=QuestionForm.initial_for(question) if question else None)
+    _titled(request, survey)
     return render(request, "surveys/question_form.html", {"form": form, "survey": survey, "question": question})
 
 
@@ -273,6 +288,7 @@ def question_delete(request: Request, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Question deleted."))
             return redirect(_survey_url(survey) + "#questions")
+    _titled(request, survey)
     return render(request, "surveys/question_delete.html", {"question": question, "survey": survey, "error": error})
 
 
@@ -304,6 +320,10 @@ def programme_surveys(request: Request, programme_pk: int) -> HttpResponse:
     surveys = list(Survey.objects.filter(programme=programme).order_by("kind", "title_fr"))
     rules = list(queries.rule_list(programme=programme))
     templates = list(Survey.objects.filter(is_template=True, status=Survey.Status.PUBLISHED).order_by("kind"))
+    _titled(request, *surveys, *(rule.survey for rule in rules), *templates)
+    rates = queries.results_invitation_counts(user=request.user, surveys=surveys)
+    for survey in surveys:
+        survey.rate = rates[survey.pk]  # type: ignore[attr-defined]
     return render(
         request,
         "surveys/programme_surveys.html",
@@ -358,4 +378,5 @@ def rule_delete(request: Request, pk: int) -> HttpResponse:
         services.rule_delete(actor=request.user, rule=rule)
         messages.success(request, _("Dispatch rule deleted; the invitations already sent stay open."))
         return redirect("surveys:programme_surveys", programme_pk=programme_pk)
+    _titled(request, rule.survey)
     return render(request, "surveys/rule_delete.html", {"rule": rule, "programme": rule.programme})

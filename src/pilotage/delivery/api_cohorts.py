@@ -33,7 +33,7 @@ from ninja import Field, Router, Schema, Status
 
 from pilotage.core.api import limit_query, offset_query, page_schema, paginate
 from pilotage.core.errors import ValidationFailed
-from pilotage.delivery import ical, permissions, queries, services_cohorts, services_enrolments
+from pilotage.delivery import ical, permissions, queries, queries_portal, services_cohorts, services_enrolments
 from pilotage.delivery.models import Cohort, Enrolment, Session
 from pilotage.people import queries as people_queries
 from pilotage.people.models import Employee
@@ -73,11 +73,11 @@ class CohortOut(Schema):
 
     @staticmethod
     def resolve_seated(obj: Cohort) -> int:
-        return services_cohorts.seated_count(obj)
+        return queries_portal.seated_of(obj)
 
     @staticmethod
     def resolve_seat_limit(obj: Cohort) -> int | None:
-        return services_cohorts.seat_limit(obj)
+        return queries_portal.seat_limit_of(obj)
 
 
 class CohortIn(Schema):
@@ -252,7 +252,7 @@ def _session(session: Session) -> Session:
 def cohort_list(
     request: HttpRequest, programme: int | None = None, limit: int = limit_query(), offset: int = offset_query()
 ) -> Any:
-    qs = queries.cohort_list(user=request.user).prefetch_related("facilitators")
+    qs = queries_portal.with_seats(queries.cohort_list(user=request.user).prefetch_related("facilitators"))
     if programme is not None:
         qs = qs.filter(path__programme_id=programme)
     return paginate(qs.order_by("-starts_on", "code"), limit, offset)

@@ -25,7 +25,7 @@ from ninja import Field, Router, Schema, Status
 
 from pilotage.core.api import limit_query, offset_query, page_schema, paginate
 from pilotage.core.errors import ValidationFailed
-from pilotage.delivery import launch, queries_portal, services_cohorts, services_enrolments
+from pilotage.delivery import launch, queries_portal, services_enrolments
 from pilotage.delivery.models import Enrolment, StepProgress
 from pilotage.programmes import paths
 from pilotage.programmes.models import PathStep
@@ -234,7 +234,7 @@ def my_withdraw(request: HttpRequest, enrolment_id: int) -> Any:
 )
 def my_catalogue(request: HttpRequest, limit: int = limit_query(), offset: int = offset_query()) -> Any:
     user: Any = request.user
-    page = paginate(queries_portal.catalogue_cohorts(user=user), limit, offset)
+    page = paginate(queries_portal.with_seats(queries_portal.catalogue_cohorts(user=user)), limit, offset)
     cohorts = page["items"]
     mine = dict(
         Enrolment.objects.filter(
@@ -251,7 +251,7 @@ def my_catalogue(request: HttpRequest, limit: int = limit_query(), offset: int =
             "starts_on": c.starts_on,
             "ends_on": c.ends_on,
             "language": c.language,
-            "seats_free": services_cohorts.seats_free(c),
+            "seats_free": queries_portal.seats_free_of(c),
             "manager_approval": c.path.programme.delivery_settings.manager_approval,
             "my_status": mine.get(c.pk),
         }

@@ -9,13 +9,15 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from pilotage.delivery import permissions, services_enrolments
 from pilotage.delivery.models import Cohort, Enrolment, EnrolmentEvent, Session, StepProgress
 from pilotage.delivery.queries import my_enrolments, team_q
+from pilotage.delivery.services_cohorts import OPEN_SESSION_STATUSES, seat_limit, seated_count
 from pilotage.programmes.models import Programme
 
 # What My learning lists: what the learner follows, waits for, or finished.
@@ -100,15 +102,47 @@ def catalogue_cohort_get(*, user: Any, pk: int) -> Cohort:
     return obj
 
 
-def seats_taken(cohort_ids: list[int]) -> dict[int, int]:
-    from django.db.models import Count
-
-    rows = (
-        Enrolment.objects.filter(cohort_id__in=cohort_ids, status__in=Enrolment.SEATED)
-        .values("cohort_id")
+def with_seats(qs: QuerySet[Cohort]) -> QuerySet[Cohort]:
+    """Annotate each cohort with ``seated_n`` (active and completed enrolments) and
+    ``session_cap_min`` (the smallest capacity of its open sessions, None: none set), in the
+    same query (two correlated subqueries), so that ``seat_limit_of`` / ``seats_free_of`` cost
+    no query per cohort (the catalogues and the API cohort list)."""
+    seated = (
+        Enrolment.objects.filter(cohort=OuterRef("pk"), status__in=Enrolment.SEATED)
+        .order_by()
+        .values("cohort")
         .annotate(n=Count("pk"))
+        .values("n")
     )
-    return {r["cohort_id"]: r["n"] for r in rows}
+    caps = (
+        Session.objects.filter(cohort=OuterRef("pk"), status__in=OPEN_SESSION_STATUSES, capacity__isnull=False)
+        .order_by()
+        .values("cohort")
+        .annotate(m=Min("capacity"))
+        .values("m")
+    )
+    return qs.annotate(
+        seated_n=Coalesce(Subquery(seated, output_field=IntegerField()), 0),
+        session_cap_min=Subquery(caps, output_field=IntegerField()),
+    )
+
+
+def seat_limit_of(cohort: Cohort) -> int | None:
+    """``services_cohorts.seat_limit`` from the ``with_seats`` annotations (a query if missing)."""
+    if not hasattr(cohort, "session_cap_min"):
+        return seat_limit(cohort)
+    limits = [c for c in (cohort.capacity, cohort.session_cap_min) if c is not None]
+    return min(limits) if limits else None
+
+
+def seated_of(cohort: Cohort) -> int:
+    return cohort.seated_n if hasattr(cohort, "seated_n") else seated_count(cohort)
+
+
+def seats_free_of(cohort: Cohort) -> int | None:
+    """Free seats (None: unlimited) from the ``with_seats`` annotations."""
+    limit = seat_limit_of(cohort)
+    return None if limit is None else max(0, limit - seated_of(cohort))
 
 
 # --- manager's approvals ------------------------------------------------------------------------

@@ -35,7 +35,6 @@ from pilotage.delivery import (
     portal,
     queries_portal,
     services_certificates,
-    services_cohorts,
     services_enrolments,
 )
 from pilotage.delivery.models import Enrolment, Session, StepProgress
@@ -266,7 +265,7 @@ def withdraw(request: Request, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def catalogue(request: Request) -> HttpResponse:
-    cohorts = list(queries_portal.catalogue_cohorts(user=request.user))
+    cohorts = list(queries_portal.with_seats(queries_portal.catalogue_cohorts(user=request.user)))
     mine = dict(
         Enrolment.objects.filter(
             employee_id=request.user.employee_id, cohort__in=cohorts, status__in=Enrolment.LIVE
@@ -277,7 +276,7 @@ def catalogue(request: Request) -> HttpResponse:
     for cohort in cohorts:
         programme = cohort.path.programme
         entry = programmes.setdefault(programme.pk, {"programme": programme, "cohorts": []})
-        free = services_cohorts.seats_free(cohort)
+        free = queries_portal.seats_free_of(cohort)
         status = mine.get(cohort.pk)
         entry["cohorts"].append(
             {

@@ -124,3 +124,29 @@ def test_enrolment_scopes_api(cast: Any, login: Any) -> None:
         f"{BASE}/enrolments/{mine.pk}/unenrol", {"reason": "x"}, content_type="application/json"
     )
     assert refused.status_code == 403
+
+
+def test_cohort_list_queries_do_not_grow_with_cohorts(cast: Any, login: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pilotage.delivery.tests.factories_cohorts import make_session
+
+    first = make_cohort(capacity=5)
+    make_session(cohort=first, capacity=2)
+    services_enrolments.enrol(actor=cast.dlm, cohort=first, employee=cast.employees["learner"])
+    client = login(cast.dlm)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"{BASE}/cohorts").status_code == 200
+        return len(ctx.captured_queries)
+
+    one = count()
+    for _ in range(4):
+        other = make_cohort(path=first.path)
+        make_session(cohort=other, capacity=3)
+    assert count() == one
+    rows = {c["id"]: c for c in client.get(f"{BASE}/cohorts").json()["items"]}
+    assert (rows[first.pk]["seated"], rows[first.pk]["seat_limit"]) == (1, 2)
+    assert sorted(c["seat_limit"] for c in rows.values()) == [2, 3, 3, 3, 3]

@@ -53,6 +53,8 @@ api:portal_my_enrolment             GET    ptl_api_enr      401  404 403 404 404
 api:portal_launch                   POST   ptl_api_step     401  404 403 404 404 404 200 403 403 403 403 403 403 403
 api:portal_withdraw                 POST   ptl_api_wd       401  404 403 404 404 404 200 403 403 403 403 403 403 403
 api:portal_withdraw                 POST   ptl_api_wd_peer  401  404 403 404 404 404 404 403 403 403 403 403 403 403
+api:portal_my_sessions              GET    -                401  200 403 200 200 200 200 403 403 403 403 403 403 403
+api:portal_my_certificates          GET    -                401  200 403 200 200 200 200 403 403 403 403 403 403 403
 api:portal_catalogue                GET    -                401  200 403 200 200 200 200 403 403 403 403 403 403 403
 api:portal_enrol                    POST   ptl_api_open     401  201 403 201 201 201 201 403 403 403 403 403 403 403
 api:portal_enrol                    POST   ptl_api_closed   401  404 403 404 404 404 404 403 403 403 403 403 403 403

@@ -7,6 +7,8 @@
     POST /api/v1/delivery/me/enrolments/{id}/withdraw         withdraw a pending one / leave the waitlist
     GET  /api/v1/delivery/me/catalogue                        cohorts open to my self-enrolment
     POST /api/v1/delivery/me/catalogue/{cohort_id}/enrol      self-enrol
+    GET  /api/v1/delivery/me/sessions                         upcoming sessions of my seated enrolments (.ics URL)
+    GET  /api/v1/delivery/me/certificates                     my completed enrolments (certificate URL)
     GET  /api/v1/delivery/me/approvals                        (managers) my team's pending enrolments
     POST /api/v1/delivery/me/approvals/{id}                   {"decision": "approve"|"decline", "reason"}
 
@@ -20,13 +22,14 @@ import uuid
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pilotage.core.api import limit_query, offset_query, page_schema, paginate
 from pilotage.core.errors import ValidationFailed
 from pilotage.delivery import launch, queries_portal, services_enrolments
-from pilotage.delivery.models import Enrolment, StepProgress
+from pilotage.delivery.models import Enrolment, Session, StepProgress
 from pilotage.programmes import paths
 from pilotage.programmes.models import PathStep
 
@@ -118,6 +121,45 @@ class CatalogueCohortOut(Schema):
     seats_free: int | None = Field(description="null: no limit; 0: full (you would be waitlisted)")
     manager_approval: bool
     my_status: str | None
+
+
+class MySessionOut(Schema):
+    id: int
+    uid: uuid.UUID
+    title: str
+    kind: str
+    status: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    timezone: str
+    room: str
+    address: str
+    virtual_link: str
+    cohort_id: int
+    cohort_title: str
+    programme_title: str
+    ics_url: str = Field(description="Add to calendar: the session as an iCalendar file")
+
+    @staticmethod
+    def resolve_cohort_title(obj: Session) -> str:
+        return str(obj.cohort.title)
+
+    @staticmethod
+    def resolve_programme_title(obj: Session) -> str:
+        return str(obj.cohort.path.programme.title)
+
+    @staticmethod
+    def resolve_ics_url(obj: Session) -> str:
+        return reverse("portal:session_ics", args=[obj.pk])
+
+
+class MyCertificateOut(Schema):
+    enrolment_id: int
+    programme_title: str
+    path_title: str
+    cohort_title: str
+    completed_at: dt.datetime | None
+    certificate_url: str = Field(description="The certificate of completion (PDF, numbered on first download)")
 
 
 class DecisionIn(Schema):
@@ -224,6 +266,44 @@ def my_withdraw(request: HttpRequest, enrolment_id: int) -> Any:
     enrolment = queries_portal.my_enrolment_get(user=request.user, pk=enrolment_id)
     services_enrolments.withdraw(actor=request.user, enrolment=enrolment)
     return queries_portal.my_enrolment_get(user=request.user, pk=enrolment_id)
+
+
+@router.get(
+    "/me/sessions",
+    response=page_schema(MySessionOut),
+    summary="Upcoming sessions of my seated enrolments",
+    url_name="portal_my_sessions",
+)
+def my_sessions(request: HttpRequest, limit: int = limit_query(), offset: int = offset_query()) -> Any:
+    return paginate(queries_portal.my_sessions(user=request.user), limit, offset)
+
+
+@router.get(
+    "/me/certificates",
+    response=page_schema(MyCertificateOut),
+    summary="My completed enrolments and their certificates",
+    url_name="portal_my_certificates",
+)
+def my_certificates(request: HttpRequest, limit: int = limit_query(), offset: int = offset_query()) -> Any:
+    page = paginate(
+        queries_portal.my_completed(user=request.user).select_related(
+            "cohort", "cohort__path", "cohort__path__programme"
+        ),
+        limit,
+        offset,
+    )
+    page["items"] = [
+        {
+            "enrolment_id": e.pk,
+            "programme_title": e.cohort.path.programme.title,
+            "path_title": e.cohort.path.title,
+            "cohort_title": e.cohort.title,
+            "completed_at": e.completed_at,
+            "certificate_url": reverse("portal:certificate", args=[e.pk]),
+        }
+        for e in page["items"]
+    ]
+    return page
 
 
 @router.get(

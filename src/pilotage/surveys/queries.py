@@ -110,20 +110,28 @@ def results_survey_get(*, user: Any, pk: int) -> Survey:
     return obj
 
 
+def _count_scope(user: Any, surveys: list[Survey], *, cohort: str, own: Q) -> Q:
+    """Rows (responses or invitations) of ``surveys`` the user may count: every row for the team
+    and for the sponsor of the survey's programme; for a facilitator, the rows about their own
+    cohorts and sessions (``cohort`` names the row's cohort field; ``own`` adds a condition, e.g.
+    a response naming them among its facilitators)."""
+    sponsored = [s.pk for s in surveys if s.programme is not None and s.programme.sponsor_id == user.pk]
+    q = Q(survey_id__in=[s.pk for s in surveys] if is_staff_member(user) else sponsored)
+    if not is_staff_member(user) and has_role(user, Role.FACILITATOR):
+        mine_cohorts = Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user)).values("pk")
+        mine_sessions = Session.objects.filter(Q(facilitators=user) | Q(cohort__facilitators=user)).values("pk")
+        q |= Q(survey_id__in=[s.pk for s in surveys]) & (
+            Q(**{f"{cohort}__in": mine_cohorts}) | Q(session_id__in=mine_sessions) | own
+        )
+    return q
+
+
 def results_response_counts(*, user: Any, surveys: list[Survey]) -> dict[int, int]:
     """Responses the user may count, per survey: one query for the whole list."""
     counts: dict[int, int] = {}
     for survey in surveys:
         counts[survey.pk] = 0
-    sponsored = [s.pk for s in surveys if s.programme is not None and s.programme.sponsor_id == user.pk]
-    full = [s.pk for s in surveys] if is_staff_member(user) else sponsored
-    q = Q(survey_id__in=full)
-    if not is_staff_member(user) and has_role(user, Role.FACILITATOR):
-        mine_cohorts = Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user)).values("pk")
-        mine_sessions = Session.objects.filter(Q(facilitators=user) | Q(cohort__facilitators=user)).values("pk")
-        q |= Q(survey_id__in=[s.pk for s in surveys]) & (
-            Q(cohort_id__in=mine_cohorts) | Q(session_id__in=mine_sessions) | Q(facilitators=user)
-        )
+    q = _count_scope(user, surveys, cohort="cohort_id", own=Q(facilitators=user))
     rows = Response.objects.filter(q).values("survey_id").annotate(n=Count("pk", distinct=True))
     for row in rows:
         counts[row["survey_id"]] = row["n"]
@@ -137,15 +145,7 @@ def results_invitation_counts(*, user: Any, surveys: list[Survey]) -> dict[int, 
     counts: dict[int, dict[str, int | None]] = {s.pk: {"invited": 0, "answered": 0, "rate": None} for s in surveys}
     if not surveys:
         return counts
-    sponsored = [s.pk for s in surveys if s.programme is not None and s.programme.sponsor_id == user.pk]
-    full = [s.pk for s in surveys] if is_staff_member(user) else sponsored
-    q = Q(survey_id__in=full)
-    if not is_staff_member(user) and has_role(user, Role.FACILITATOR):
-        mine_cohorts = Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user)).values("pk")
-        mine_sessions = Session.objects.filter(Q(facilitators=user) | Q(cohort__facilitators=user)).values("pk")
-        q |= Q(survey_id__in=[s.pk for s in surveys]) & (
-            Q(enrolment__cohort_id__in=mine_cohorts) | Q(session_id__in=mine_sessions)
-        )
+    q = _count_scope(user, surveys, cohort="enrolment__cohort_id", own=Q())
     rows = (
         Invitation.objects.filter(q)
         .values("survey_id")

@@ -67,7 +67,9 @@ api:portal_approval_decide          POST   ptl_api_out      401  403 403 403 403
 
 def _cohort(*, self_enrolment: bool = True, manager_approval: bool = False) -> Cohort:
     """An open cohort of a path of two steps: an xAPI module, then a document."""
-    programme = services_programmes.programme_create(actor="system", title="Matrix portal")
+    programme = services_programmes.programme_create(
+        actor="system", title="Matrix portal", requires_manager_approval=manager_approval
+    )
     DeliverySettings.objects.create(
         programme=programme, self_enrolment=self_enrolment, manager_approval=manager_approval
     )

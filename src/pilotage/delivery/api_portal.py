@@ -332,7 +332,7 @@ def my_catalogue(request: HttpRequest, limit: int = limit_query(), offset: int =
             "ends_on": c.ends_on,
             "language": c.language,
             "seats_free": queries_portal.seats_free_of(c),
-            "manager_approval": c.path.programme.delivery_settings.manager_approval,
+            "manager_approval": c.path.programme.requires_manager_approval,
             "my_status": mine.get(c.pk),
         }
         for c in cohorts

@@ -222,4 +222,8 @@ class DeliverySettingsForm(forms.Form):
 
     @classmethod
     def initial_for(cls, conf: DeliverySettings) -> dict[str, Any]:
-        return {name: getattr(conf, name) for name in cls.base_fields}
+        # Manager approval is the programme's own flag (one source of truth, on both forms).
+        return {
+            name: conf.programme.requires_manager_approval if name == "manager_approval" else getattr(conf, name)
+            for name in cls.base_fields
+        }

@@ -215,7 +215,7 @@ def enrol(
         due_on=_due(cohort, conf, due_on),
         enrolled_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    if source == Enrolment.Source.SELF and conf.manager_approval:
+    if source == Enrolment.Source.SELF and programme.requires_manager_approval:
         enrolment.status = Enrolment.Status.PENDING
     else:
         _seat_or_wait(enrolment, cohort)

@@ -284,7 +284,7 @@ def catalogue(request: Request) -> HttpResponse:
                 "free": free,
                 "full": free == 0,
                 "mine": labels.get(status, "") if status else "",
-                "approval": programme.delivery_settings.manager_approval,
+                "approval": programme.requires_manager_approval,
             }
         )
     return render(request, "delivery/portal/catalogue.html", {"programmes": list(programmes.values())})

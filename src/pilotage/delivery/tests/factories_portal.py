@@ -49,6 +49,9 @@ def make_learning(*, title: str = "Négociation", capacity: int | None = None, *
     )
     if settings:
         DeliverySettings.objects.update_or_create(programme=programme, defaults=settings)
+        if "manager_approval" in settings:  # the programme's flag decides
+            programme.requires_manager_approval = bool(settings["manager_approval"])
+            programme.save(update_fields=["requires_manager_approval"])
     start = timezone.localdate() + dt.timedelta(days=3)
     cohort = Cohort.objects.create(
         path=path,

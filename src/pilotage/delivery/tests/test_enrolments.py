@@ -54,12 +54,19 @@ def test_audience_only_refuses_outsider_by_name(cast: Any) -> None:
     assert not Enrolment.objects.exists()
 
 
+def _needs_approval(cohort: Any) -> None:
+    """Self-enrolment in the cohort's programme needs the manager's approval (the programme's flag)."""
+    programme = cohort.path.programme
+    programme.requires_manager_approval = True
+    programme.save(update_fields=["requires_manager_approval"])
+
+
 def test_self_enrolment_pending_then_approved(cast: Any) -> None:
     cohort = make_cohort()
     conf = svc.settings_for(cohort.path.programme)
     conf.self_enrolment = True
-    conf.manager_approval = True
     conf.save()
+    _needs_approval(cohort)
     e = svc.enrol(actor=cast.learner, cohort=cohort, employee=cast.employees["learner"], source="self")
     assert e.status == "pending"
     e = svc.enrolment_approve(actor=cast.manager, enrolment=e)
@@ -107,8 +114,9 @@ def test_bad_inputs_are_refused_with_the_field(cast: Any) -> None:
 def test_decline_needs_a_reason(cast: Any) -> None:
     cohort = make_cohort()
     conf = svc.settings_for(cohort.path.programme)
-    conf.self_enrolment = conf.manager_approval = True
+    conf.self_enrolment = True
     conf.save()
+    _needs_approval(cohort)
     e = svc.enrol(actor=cast.learner, cohort=cohort, employee=cast.employees["learner"], source="self")
     with pytest.raises(ValidationFailed):
         svc.enrolment_decline(actor=cast.manager, enrolment=e, reason="")
@@ -167,3 +175,22 @@ def test_the_team_decides_a_pending_self_enrolment_on_the_managers_behalf(cast: 
     # Only a pending enrolment can be decided.
     response = client.post(url, {"decision": "approve"})
     assert response.status_code == 200
+
+
+def test_the_programmes_own_approval_flag_decides_even_after_delivery_settings_exist(cast: Any, login: Any) -> None:
+    """One source of truth: the flag set on the programme's own form applies to self-enrolment
+    and shows in the delivery settings form, whatever the settings row held before."""
+    from pilotage.programmes import services_programmes
+
+    cohort = make_cohort()
+    programme = cohort.path.programme
+    conf = svc.settings_for(programme)
+    conf.self_enrolment = True
+    conf.manager_approval = False
+    conf.save()
+    services_programmes.programme_update(actor=cast.dlm, programme=programme, requires_manager_approval=True)
+    cohort.refresh_from_db()
+    e = svc.enrol(actor=cast.learner, cohort=cohort, employee=cast.employees["learner"], source="self")
+    assert e.status == "pending"
+    page = login(cast.dlm).get(reverse("delivery:programme_settings", args=[programme.pk]))
+    assert page.context["form"].initial["manager_approval"] is True

@@ -18,8 +18,10 @@ def _approval_cohort(capacity: int | None = None) -> Any:
     cohort = make_cohort(capacity=capacity)
     conf = svc.settings_for(cohort.path.programme)
     conf.self_enrolment = True
-    conf.manager_approval = True
     conf.save()
+    programme = cohort.path.programme
+    programme.requires_manager_approval = True  # the programme's flag decides
+    programme.save(update_fields=["requires_manager_approval"])
     return cohort
 
 

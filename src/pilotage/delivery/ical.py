@@ -225,8 +225,3 @@ def attendee_changed(enrolment: Enrolment, *, seated: bool) -> int:
 
 def ics_filename(session: Session) -> str:
     return f"session-{session.uid}.ics"
-
-
-def attendee_ics(session: Session, *, method: str = PUBLISH) -> bytes:
-    """The session for a download (add-to-calendar): no attendee line."""
-    return session_ics(session, method=method)

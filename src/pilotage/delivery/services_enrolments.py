@@ -818,28 +818,3 @@ def enrol_audience_start(
         note=_bulk_note(audience, request),
     )
     return job
-
-
-def enrol_audience(
-    *,
-    actor: Any,
-    cohort: Cohort,
-    audience: Audience,
-    due_on: dt.date | None = None,
-    expected: int | None = None,
-    request: TrainingRequest | None = None,
-) -> list[Enrolment]:
-    """Enrol every member of ``audience`` without a conflict, in this process (scripts, the
-    demo); the web and API confirm through ``enrol_audience_start`` (a background job).
-    ``expected`` is the count the person confirmed on the preview (mandatory)."""
-    preview = _confirmed_preview(actor=actor, cohort=cohort, audience=audience, expected=expected)
-    result = enrol_members(
-        actor=actor,
-        cohort=cohort,
-        employee_ids=[m.pk for m in preview.to_enrol],
-        source=Enrolment.Source.REQUEST if request is not None else Enrolment.Source.AUDIENCE,
-        due_on=due_on,
-        request=request,
-        note=_bulk_note(audience, request),
-    )
-    return list(Enrolment.objects.filter(pk__in=result["ids"]).order_by("pk"))

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -45,13 +45,8 @@ def notify(
         return
     language = language or getattr(recipient, "language", "") or settings.LANGUAGE_CODE
     subject, body = render_message(template, context, language)
-    if not attachments:
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False), robust=True
-        )
-        return
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
-    for filename, content, mimetype in attachments:
+    for filename, content, mimetype in attachments or ():
         message.attach(filename, content, mimetype)
     transaction.on_commit(lambda: message.send(fail_silently=False), robust=True)
 

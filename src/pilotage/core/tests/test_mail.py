@@ -24,14 +24,14 @@ def test_sent_on_commit_only(db: Any, plain_message: None, django_capture_on_com
 def test_a_mail_server_error_is_logged_and_the_other_mails_leave(
     db: Any, plain_message: None, monkeypatch: Any, django_capture_on_commit_callbacks: Any, caplog: Any
 ) -> None:
-    real = core_mail.send_mail
+    real = core_mail.EmailMessage.send
 
-    def flaky(subject: str, body: str, sender: str, to: list[str], **kw: Any) -> int:
-        if to == ["down@example.com"]:
+    def flaky(message: Any, fail_silently: bool = False) -> int:
+        if message.to == ["down@example.com"]:
             raise ConnectionRefusedError("SMTP down")
-        return real(subject, body, sender, to, **kw)
+        return real(message, fail_silently=fail_silently)
 
-    monkeypatch.setattr(core_mail, "send_mail", flaky)
+    monkeypatch.setattr(core_mail.EmailMessage, "send", flaky)
     with django_capture_on_commit_callbacks(execute=True):
         core_mail.notify(recipient="down@example.com", template="any", context={})
         core_mail.notify(recipient="up@example.com", template="any", context={})

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
@@ -38,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilotage.core.audit import audit_record
 from pilotage.core.errors import ValidationFailed
-from pilotage.core.mail import render_message
+from pilotage.core.mail import notify
 from pilotage.delivery.models import Cohort, Enrolment, ReminderRule, ReminderSend, Session
 
 logger = logging.getLogger(__name__)
@@ -317,7 +316,6 @@ def send(due: Due, *, now: dt.datetime | None = None) -> bool:
         "team_url": _url("delivery:team", "/delivery/team/"),
     }
     template = MANAGER_TEMPLATE if due.to_manager else TEMPLATES[due.rule.kind]  # type: ignore[index]
-    subject, body = render_message(template, context, language)
     try:
         with transaction.atomic():
             ReminderSend.objects.create(
@@ -330,10 +328,8 @@ def send(due: Due, *, now: dt.datetime | None = None) -> bool:
                 recipient=email,
                 sent_at=now or timezone.now(),
             )
-            transaction.on_commit(
-                lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False),
-                robust=True,  # a mail server error is logged; the key stays (at most once)
-            )
+            # Sent on commit; a mail server error is logged and the key stays (at most once).
+            notify(recipient=email, template=template, context=context, language=language)
     except IntegrityError:
         return False  # another run inserted the key first: it sends, not us
     return True

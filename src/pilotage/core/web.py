@@ -20,6 +20,11 @@ def add_service_errors(form: forms.Form, exc: PilotageError) -> None:
             form.add_error(target, message)
 
 
+def error_text(exc: ValidationFailed) -> str:
+    """Every message of a service error on one line, for a page or flash message with no form."""
+    return " ".join(str(m) for msgs in exc.errors.values() for m in msgs)
+
+
 class Request(HttpRequest):
     """What our middleware stack puts on a request, for the type checker.
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pilotage.core.audit import history_for
 from pilotage.core.errors import ValidationFailed
-from pilotage.core.web import Request, add_service_errors
+from pilotage.core.web import Request, add_service_errors, error_text
 from pilotage.people.models import Language
 from pilotage.programmes import paths, permissions, queries, services_paths
 from pilotage.programmes.forms_paths import PathForm, StepForm
@@ -33,10 +33,6 @@ def programme_url(programme: Programme) -> str:
         return reverse("programmes:programme_detail", args=[programme.pk])
     except NoReverseMatch:
         return ""
-
-
-def _plain(exc: ValidationFailed) -> str:
-    return " ".join(str(m) for msgs in exc.errors.values() for m in msgs)
 
 
 def _detail_url(path: LearningPath) -> str:
@@ -215,10 +211,10 @@ def path_reorder(request: Request, pk: int) -> HttpResponse:
         services_paths.path_reorder(actor=request.user, path=path, step_ids=request.POST.getlist("step"))
     except ValidationFailed as exc:
         if request.htmx:
-            context = _detail_context(request, path, announcement=_plain(exc), reorder_error=_plain(exc))
+            context = _detail_context(request, path, announcement=error_text(exc), reorder_error=error_text(exc))
             # 200, like an invalid form: htmx swaps it in and the message is read out.
             return render(request, "programmes/path_detail.html#steps", context)
-        messages.error(request, _plain(exc))
+        messages.error(request, error_text(exc))
         return redirect(_detail_url(path))
     moved_raw = request.POST.get("moved", "")
     moved = path.steps.filter(pk=int(moved_raw)).first() if moved_raw.isdigit() else None
@@ -283,7 +279,7 @@ def step_delete(request: Request, pk: int) -> HttpResponse:
         try:
             services_paths.step_delete(actor=request.user, step=step)
         except ValidationFailed as exc:
-            error = _plain(exc)
+            error = error_text(exc)
         else:
             messages.success(request, _("Step “%(title)s” deleted.") % {"title": step.title})
             return redirect(_detail_url(path))

@@ -22,15 +22,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pilotage.core.audit import history_for
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.tables import Column, Table
-from pilotage.core.web import Request, add_service_errors
+from pilotage.core.web import Request, add_service_errors, error_text
 from pilotage.programmes.models import Programme
 from pilotage.surveys import display, queries, services
 from pilotage.surveys.forms import CopyForm, QuestionForm, RuleForm, SurveyForm
 from pilotage.surveys.models import DispatchRule, Question, Survey
-
-
-def _plain(exc: ValidationFailed) -> str:
-    return " ".join(str(m) for msgs in exc.errors.values() for m in msgs)
 
 
 def _survey_url(survey: Survey) -> str:
@@ -178,7 +174,7 @@ def survey_publish(request: Request, pk: int) -> HttpResponse:
     try:
         services.survey_publish(actor=request.user, survey=survey)
     except ValidationFailed as exc:
-        messages.error(request, _("Not published: %(why)s") % {"why": _plain(exc)})
+        messages.error(request, _("Not published: %(why)s") % {"why": error_text(exc)})
     else:
         messages.success(request, _("Survey published: dispatch rules can now send it."))
     return redirect(_survey_url(survey))
@@ -284,7 +280,7 @@ def question_delete(request: Request, pk: int) -> HttpResponse:
         try:
             services.question_delete(actor=request.user, question=question)
         except ValidationFailed as exc:
-            error = _plain(exc)
+            error = error_text(exc)
         else:
             messages.success(request, _("Question deleted."))
             return redirect(_survey_url(survey) + "#questions")
@@ -302,7 +298,7 @@ def question_move(request: Request, pk: int, direction: str) -> HttpResponse:
     try:
         services.question_move(actor=request.user, question=question, direction=direction)
     except ValidationFailed as exc:
-        error = _plain(exc)
+        error = error_text(exc)
     if request.htmx:
         context = _detail_context(request, survey, moved_id=question.pk, move_error=error)
         return render(request, "surveys/survey_detail.html#questions", context)

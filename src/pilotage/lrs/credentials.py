@@ -60,18 +60,14 @@ def _clean_scopes(scopes: Iterable[str]) -> list[str]:
     return cleaned
 
 
-@transaction.atomic
-def lrs_client_create(*, actor: Any, name: str, scopes: Iterable[str]) -> tuple[LrsClient, str]:
-    """Create a client; returns it and its secret in clear (shown once, never stored).
+def _client_create(
+    *, actor: Any, name: str, scopes: Iterable[str], expires_at: dt.datetime | None = None
+) -> tuple[LrsClient, str]:
+    """The row of a client (a DLM's or a launch's) and its secret in clear.
 
     The key is 20 URL-safe characters, the secret 40. The client's ``authority`` (stamped
     on the statements it stores) is an Agent with an account on this Pilotage.
     """
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed({"name": [_("Give the client a name (the tool or system that will use it).")]})
-    if len(name) > 120:
-        raise ValidationFailed({"name": [_("Keep the name under 120 characters.")]})
     cleaned = _clean_scopes(scopes)
     key = secrets.token_urlsafe(15)
     while LrsClient.objects.filter(key=key).exists():  # pragma: no cover — 120 random bits
@@ -89,8 +85,23 @@ def lrs_client_create(*, actor: Any, name: str, scopes: Iterable[str]) -> tuple[
             "account": {"homePage": settings.SITE_URL, "name": key},
         },
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        expires_at=expires_at,
     )
-    audit_record(actor=actor, action="lrs_client.create", instance=client, changes={"key": key, "scopes": cleaned})
+    return client, secret
+
+
+@transaction.atomic
+def lrs_client_create(*, actor: Any, name: str, scopes: Iterable[str]) -> tuple[LrsClient, str]:
+    """Create a client; returns it and its secret in clear (shown once, never stored)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed({"name": [_("Give the client a name (the tool or system that will use it).")]})
+    if len(name) > 120:
+        raise ValidationFailed({"name": [_("Keep the name under 120 characters.")]})
+    client, secret = _client_create(actor=actor, name=name, scopes=scopes)
+    audit_record(
+        actor=actor, action="lrs_client.create", instance=client, changes={"key": client.key, "scopes": client.scopes}
+    )
     return client, secret
 
 
@@ -101,9 +112,7 @@ LAUNCH_HOURS = 4
 
 
 @transaction.atomic
-def launch_credential_create(
-    *, actor: Any, name: str, hours: float = LAUNCH_HOURS, scopes: Iterable[str] = LAUNCH_SCOPES
-) -> tuple[LrsClient, str]:
+def launch_credential_create(*, actor: Any, name: str, hours: float = LAUNCH_HOURS) -> tuple[LrsClient, str]:
     """A short-lived client for one launch of xAPI content; returns it and its secret in clear.
 
     It expires after ``hours`` (the LRS answers 401 after that) and is kept out of the clients
@@ -113,24 +122,13 @@ def launch_credential_create(
     name = (name or "").strip()[:120] or "launch"
     if hours <= 0:
         raise ValidationFailed({"hours": [_("A launch credential must last a positive number of hours.")]})
-    cleaned = _clean_scopes(scopes)
-    key = secrets.token_urlsafe(15)
-    secret = secrets.token_urlsafe(30)
     expires_at = timezone.now() + dt.timedelta(hours=hours)
-    client = LrsClient.objects.create(
-        name=name,
-        key=key,
-        secret_hash=hash_secret(secret),
-        scopes=cleaned,
-        authority={"objectType": "Agent", "name": name, "account": {"homePage": settings.SITE_URL, "name": key}},
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        expires_at=expires_at,
-    )
+    client, secret = _client_create(actor=actor, name=name, scopes=LAUNCH_SCOPES, expires_at=expires_at)
     audit_record(
         actor=actor,
         action="lrs_client.launch",
         instance=client,
-        changes={"key": key, "scopes": cleaned, "expires_at": expires_at.isoformat()},
+        changes={"key": client.key, "scopes": client.scopes, "expires_at": expires_at.isoformat()},
     )
     return client, secret
 

@@ -35,6 +35,7 @@ from pilotage.core.api import limit_query, offset_query, page_schema, paginate
 from pilotage.core.errors import ValidationFailed
 from pilotage.delivery import ical, permissions, queries, queries_portal, services_cohorts, services_enrolments
 from pilotage.delivery.models import Cohort, Enrolment, Session
+from pilotage.delivery.views_cohorts import ics_download
 from pilotage.people import queries as people_queries
 from pilotage.people.models import Employee
 from pilotage.programmes import queries as programme_queries
@@ -376,11 +377,7 @@ def session_hold(request: HttpRequest, session_id: int) -> Any:
     url_name="delivery_session_ics",
 )
 def session_ics(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = queries.session_get(user=request.user, pk=session_id)
-    method = ical.CANCEL if session.status == Session.Status.CANCELLED else ical.PUBLISH
-    response = HttpResponse(ical.session_ics(session, method=method), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{ical.ics_filename(session)}"'
-    return response
+    return ics_download(queries.session_get(user=request.user, pk=session_id), method=ical.PUBLISH)
 
 
 # --- enrolments -----------------------------------------------------------------------------------------

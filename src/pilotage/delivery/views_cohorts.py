@@ -403,8 +403,14 @@ def _session_action(request: Request, pk: int, service: Any, done: str) -> HttpR
 @login_required
 def session_ics(request: Request, pk: int) -> HttpResponse:
     """The session as an .ics file (add to calendar)."""
-    session = queries.session_get(user=request.user, pk=pk)
-    method = ical.CANCEL if session.status == Session.Status.CANCELLED else ical.PUBLISH
+    return ics_download(queries.session_get(user=request.user, pk=pk), method=ical.PUBLISH)
+
+
+def ics_download(session: Session, *, method: str) -> HttpResponse:
+    """The session as an .ics attachment: with ``method`` while it stands, as a CANCEL once cancelled
+    (the team's page and API publish it; the learner's portal re-sends their invitation)."""
+    if session.status == Session.Status.CANCELLED:
+        method = ical.CANCEL
     response = HttpResponse(ical.session_ics(session, method=method), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ical.ics_filename(session)}"'
     return response

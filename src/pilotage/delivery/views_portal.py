@@ -38,6 +38,7 @@ from pilotage.delivery import (
     services_enrolments,
 )
 from pilotage.delivery.models import Enrolment, Session, StepProgress
+from pilotage.delivery.views_cohorts import ics_download
 from pilotage.programmes import paths
 from pilotage.programmes.models import PathStep
 
@@ -376,12 +377,7 @@ def sessions(request: Request) -> HttpResponse:
 @require_GET
 def session_ics(request: Request, pk: int) -> HttpResponse:
     """The session as an iCalendar file (add to calendar); a cancelled one as a cancellation."""
-    session = queries_portal.my_session_get(user=request.user, pk=pk)
-    method = "CANCEL" if session.status == Session.Status.CANCELLED else "REQUEST"
-    body = ical.session_ics(session, method=method)
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.ics"'
-    return response
+    return ics_download(queries_portal.my_session_get(user=request.user, pk=pk), method=ical.REQUEST)
 
 
 @login_required

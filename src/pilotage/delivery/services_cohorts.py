@@ -25,8 +25,10 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pilotage.core import mail
 from pilotage.core.audit import audit_record, diff, snapshot
 from pilotage.core.errors import ValidationFailed
+from pilotage.delivery import ical
 from pilotage.delivery.models import Cohort, DeliverySettings, Enrolment, EnrolmentEvent, Session, SessionChange
 from pilotage.people.models import Language, Role, User
 from pilotage.programmes.models import LearningPath, PathStep, Programme
@@ -169,27 +171,18 @@ def promote_waitlist(cohort: Cohort, *, actor: Any = None) -> list[Enrolment]:
             free -= 1
     refresh_session_statuses(cohort, actor=actor)
     for enrolment in promoted:
-        seated_changed(enrolment, seated=True)
+        ical.attendee_changed(enrolment, seated=True)
     return promoted
 
 
 def _notify_promoted(enrolment: Enrolment) -> None:
-    from pilotage.core.mail import notify
-
     user = User.objects.filter(employee_id=enrolment.employee_id, is_active=True).first()
     recipient: Any = user or enrolment.employee.email
-    notify(
+    mail.notify(
         recipient=recipient,
         template="delivery/mail/enrolment_promoted",
         context={"enrolment": enrolment, "cohort": enrolment.cohort, "employee": enrolment.employee},
     )
-
-
-def seated_changed(enrolment: Enrolment, *, seated: bool) -> None:
-    """Send (or cancel) the calendar invitations of the cohort's upcoming sessions to one learner."""
-    from pilotage.delivery import ical
-
-    ical.attendee_changed(enrolment, seated=seated)
 
 
 # --- validation ---------------------------------------------------------------------------------------
@@ -402,7 +395,7 @@ def cohort_update(*, actor: Any, cohort: Cohort, facilitators: Iterable[Any] | N
     cohort.save()
     changes = diff(before, snapshot(cohort, [*COHORT_FIELDS, "cancel_reason"]))
     fallback = _fallback_sessions(cohort)
-    facilitators_before = {s.pk: _facilitator_emails(s) for s in fallback}
+    facilitators_before = {s.pk: ical.facilitator_recipients(s) for s in fallback}
     if people is not None:
         old = set(cohort.facilitators.values_list("pk", flat=True))
         new = {u.pk for u in people}
@@ -416,8 +409,6 @@ def cohort_update(*, actor: Any, cohort: Cohort, facilitators: Iterable[Any] | N
         return cohort
     _place_changed(cohort, changes, actor=actor)
     if "facilitators" in changes:
-        from pilotage.delivery import ical
-
         for session in fallback:
             ical.facilitators_changed(session, before=facilitators_before[session.pk])
     if "capacity" in changes or "status" in changes:
@@ -434,12 +425,6 @@ def _fallback_sessions(cohort: Cohort) -> list[Session]:
         ).prefetch_related("facilitators")
         if not s.facilitators.all()
     ]
-
-
-def _facilitator_emails(session: Session) -> dict[str, tuple[str, str, str]]:
-    from pilotage.delivery import ical
-
-    return ical.facilitator_recipients(session)
 
 
 def _cancel_cascade(cohort: Cohort, *, actor: Any) -> None:
@@ -463,8 +448,6 @@ def _place_changed(cohort: Cohort, changes: dict[str, Any], *, actor: Any) -> No
     SEQUENCE moves and the invitations are sent again."""
     if not ({"virtual_link", "location"} & set(changes)):
         return
-    from pilotage.delivery import ical
-
     upcoming = Session.objects.select_for_update().filter(
         cohort=cohort, status__in=OPEN_SESSION_STATUSES, starts_at__gt=timezone_now()
     )
@@ -599,8 +582,6 @@ def session_create(
     refresh_session_statuses(cohort, actor=actor)
     session.refresh_from_db()
     if notify and session.starts_at > timezone_now():
-        from pilotage.delivery import ical
-
         ical.send_session_invitations(session)
     return session
 
@@ -642,8 +623,6 @@ def session_update(
         **values,
     }
     clean, people = _validated(lambda: _clean_session(merged, cohort=cohort, seated=seated_count(cohort)), facilitators)
-    from pilotage.delivery import ical
-
     facilitators_before = ical.facilitator_recipients(session)
     for name, value in clean.items():
         setattr(session, name, value)
@@ -696,8 +675,6 @@ def session_cancel(*, actor: Any, session: Session, reason: str) -> Session:
     audit_record(
         actor=actor, action="cancel", instance=session, changes={"status": [before, session.status]}, note=text
     )
-    from pilotage.delivery import ical
-
     ical.send_session_invitations(session, method=ical.CANCEL)
     promote_waitlist(cohort, actor=actor)  # a cancelled session no longer limits the seats
     return session
@@ -749,8 +726,6 @@ def session_restore(*, actor: Any, session: Session, note: str = "") -> Session:
     refresh_session_statuses(cohort, actor=actor)
     session.refresh_from_db()
     if session.starts_at > timezone_now():
-        from pilotage.delivery import ical
-
         ical.send_session_invitations(session)
     return session
 

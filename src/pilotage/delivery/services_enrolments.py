@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from pilotage.core.audit import audit_bulk, audit_record
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.jobs import enqueue_on_commit, job_create
+from pilotage.core.mail import notify
 from pilotage.core.models import Job
 from pilotage.delivery import ical
 from pilotage.delivery import services_cohorts as caps
@@ -244,7 +245,7 @@ def enrol(
     )
     if enrolment.status == Enrolment.Status.ACTIVE:
         caps.refresh_session_statuses(cohort, actor=actor)
-        caps.seated_changed(enrolment, seated=True)
+        ical.attendee_changed(enrolment, seated=True)
     if enrolment.status == Enrolment.Status.PENDING:
         _notify_pending(enrolment)
     return enrolment
@@ -263,8 +264,6 @@ def _mail_to(person: Employee) -> tuple[Any, str]:
 
 def _notify_pending(enrolment: Enrolment) -> None:
     """Ask the learner's manager to decide (nothing without a manager: the L&D team decides)."""
-    from pilotage.core.mail import notify
-
     manager = enrolment.employee.manager
     if manager is None:
         return
@@ -284,8 +283,6 @@ def _notify_pending(enrolment: Enrolment) -> None:
 
 
 def _notify_decision(enrolment: Enrolment, *, template: str, reason: str = "") -> None:
-    from pilotage.core.mail import notify
-
     recipient, language = _mail_to(enrolment.employee)
     notify(
         recipient=recipient,
@@ -330,7 +327,7 @@ def enrolment_approve(*, actor: Any, enrolment: Enrolment) -> Enrolment:
     audit_record(actor=actor, action="approve", instance=enrolment, changes={"status": [before, enrolment.status]})
     if enrolment.status == Enrolment.Status.ACTIVE:
         caps.refresh_session_statuses(cohort, actor=actor)
-        caps.seated_changed(enrolment, seated=True)
+        ical.attendee_changed(enrolment, seated=True)
     _notify_decision(enrolment, template="delivery/mail/enrolment_approved")
     return enrolment
 
@@ -403,7 +400,7 @@ def unenrol(*, actor: Any, enrolment: Enrolment, reason: str) -> Enrolment:
         actor=actor, action="unenrol", instance=enrolment, changes={"status": [before, enrolment.status]}, note=reason
     )
     if before == Enrolment.Status.ACTIVE:
-        caps.seated_changed(enrolment, seated=False)
+        ical.attendee_changed(enrolment, seated=False)
         caps.promote_waitlist(cohort, actor=actor)
     return enrolment
 
@@ -487,11 +484,11 @@ def transfer(*, actor: Any, enrolment: Enrolment, to_cohort: Cohort, reason: str
         note=reason,
     )
     if before == Enrolment.Status.ACTIVE:
-        caps.seated_changed(enrolment, seated=False)
+        ical.attendee_changed(enrolment, seated=False)
         caps.promote_waitlist(from_cohort, actor=actor)
     if new.status == Enrolment.Status.ACTIVE:
         caps.refresh_session_statuses(target, actor=actor)
-        caps.seated_changed(new, seated=True)
+        ical.attendee_changed(new, seated=True)
     return new
 
 

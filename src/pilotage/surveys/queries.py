@@ -83,9 +83,16 @@ def rule_for_build(*, user: Any, pk: int) -> DispatchRule:
 # --- results ----------------------------------------------------------------------------------
 
 
-def _facilitated_programme_q(user: Any, prefix: str = "") -> Q:
-    cohorts = Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user)).values("path__programme_id")
-    return Q(**{f"{prefix}programme_id__in": cohorts})
+def _own_cohorts(user: Any) -> QuerySet[Cohort]:
+    """Cohorts the user facilitates (named on the cohort or on one of its sessions)."""
+    return Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user))
+
+
+def _own_delivery_q(user: Any, *, cohort: str) -> Q:
+    """Rows about the cohorts and sessions the user facilitates (``cohort`` names the row's
+    cohort field; the session field is ``session_id``)."""
+    sessions = Session.objects.filter(Q(facilitators=user) | Q(cohort__facilitators=user)).values("pk")
+    return Q(**{f"{cohort}__in": _own_cohorts(user).values("pk")}) | Q(session_id__in=sessions)
 
 
 def results_survey_list(*, user: Any) -> QuerySet[Survey]:
@@ -99,7 +106,7 @@ def results_survey_list(*, user: Any) -> QuerySet[Survey]:
     if has_role(user, Role.CLIENT):
         q |= Q(programme__sponsor_id=user.pk)
     if has_role(user, Role.FACILITATOR):
-        q |= _facilitated_programme_q(user)
+        q |= Q(programme_id__in=_own_cohorts(user).values("path__programme_id"))
     return qs.filter(q)
 
 
@@ -118,11 +125,7 @@ def _count_scope(user: Any, surveys: list[Survey], *, cohort: str, own: Q) -> Q:
     sponsored = [s.pk for s in surveys if s.programme is not None and s.programme.sponsor_id == user.pk]
     q = Q(survey_id__in=[s.pk for s in surveys] if is_staff_member(user) else sponsored)
     if not is_staff_member(user) and has_role(user, Role.FACILITATOR):
-        mine_cohorts = Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user)).values("pk")
-        mine_sessions = Session.objects.filter(Q(facilitators=user) | Q(cohort__facilitators=user)).values("pk")
-        q |= Q(survey_id__in=[s.pk for s in surveys]) & (
-            Q(**{f"{cohort}__in": mine_cohorts}) | Q(session_id__in=mine_sessions) | own
-        )
+        q |= Q(survey_id__in=[s.pk for s in surveys]) & (_own_delivery_q(user, cohort=cohort) | own)
     return q
 
 
@@ -173,11 +176,7 @@ def results_responses(*, user: Any, survey: Survey) -> QuerySet[Response]:
     if has_role(user, Role.CLIENT) and survey.programme is not None and survey.programme.sponsor_id == user.pk:
         return qs
     if has_role(user, Role.FACILITATOR):
-        mine_cohorts = Cohort.objects.filter(Q(facilitators=user) | Q(sessions__facilitators=user)).values("pk")
-        mine_sessions = Session.objects.filter(Q(facilitators=user) | Q(cohort__facilitators=user)).values("pk")
-        return qs.filter(
-            Q(cohort_id__in=mine_cohorts) | Q(session_id__in=mine_sessions) | Q(facilitators=user)
-        ).distinct()
+        return qs.filter(_own_delivery_q(user, cohort="cohort_id") | Q(facilitators=user)).distinct()
     return qs.none()
 
 

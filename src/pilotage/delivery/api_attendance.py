@@ -77,7 +77,7 @@ def _sheet(session: Session) -> dict[str, Any]:
                 "enrolment_id": row.enrolment.pk,
                 "employee_id": employee.pk,
                 "employee_number": employee.employee_number,
-                "name": f"{employee.first_name} {employee.last_name}",
+                "name": employee.full_name,
                 "status": mark.status if mark else None,
                 "note": mark.note if mark else "",
                 "checked_at": mark.checked_at if mark else None,

@@ -184,7 +184,7 @@ class EnrolmentOut(Schema):
 
     @staticmethod
     def resolve_employee_name(obj: Enrolment) -> str:
-        return f"{obj.employee.first_name} {obj.employee.last_name}"
+        return obj.employee.full_name
 
 
 class EnrolIn(Schema):
@@ -475,8 +475,7 @@ def enrol_bulk(request: HttpRequest, cohort_id: int, payload: BulkIn) -> Any:
         "seated": preview.seated,
         "waitlisted": preview.waitlisted,
         "conflicts": [
-            {"employee_id": e.pk, "employee_name": f"{e.first_name} {e.last_name}", "reason": why}
-            for e, why in preview.conflicts
+            {"employee_id": e.pk, "employee_name": e.full_name, "reason": why} for e, why in preview.conflicts
         ],
     }
 

@@ -178,7 +178,7 @@ class ApprovalOut(Schema):
 
     @staticmethod
     def resolve_employee_name(obj: Enrolment) -> str:
-        return f"{obj.employee.first_name} {obj.employee.last_name}"
+        return obj.employee.full_name
 
     @staticmethod
     def resolve_cohort_title(obj: Enrolment) -> str:

@@ -117,7 +117,7 @@ def _enrolment(e: Enrolment, today: dt.date) -> dict[str, Any]:
         "registration": e.registration,
         "cohort_id": e.cohort_id,
         "employee_id": e.employee_id,
-        "learner": f"{e.employee.first_name} {e.employee.last_name}",
+        "learner": e.employee.full_name,
         "status": e.status,
         "state": q.state_of(e, today),
         "due_on": e.due_on,

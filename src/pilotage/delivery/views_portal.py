@@ -346,7 +346,7 @@ def approval_decide(request: Request, pk: int) -> HttpResponse:
     except ValidationFailed as exc:
         error = _plain(exc)
         done = ""
-    name = f"{enrolment.employee.first_name} {enrolment.employee.last_name}"
+    name = enrolment.employee.full_name
     result = done % {"name": name, "cohort": enrolment.cohort.title} if done else ""
     if request.htmx:
         context = {"item": enrolment, "error": error, "result": result}

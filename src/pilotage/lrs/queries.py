@@ -190,9 +190,7 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
     check_object_agent: int | None = None
     agent_branches: list[Q] = [Q()]
     content = Q()  # the filters on the statement's own content (verb, registration)
-    filtered = False  # an agent, verb, activity or registration filter is given
     if query.agent_ifi is not None:
-        filtered = True
         agent_id = Agent.objects.filter(ifi=query.agent_ifi).values_list("pk", flat=True).first()
         authorities = _authority_clients(query.agent_ifi) if query.related_agents else []
         if agent_id is None and not authorities:
@@ -213,14 +211,12 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
         for client_id in authorities:
             agent_branches.append(Q(client__isnull=True) if client_id is None else Q(client_id=client_id))
     if query.verb is not None:
-        filtered = True
         verb_id = Verb.objects.filter(iri=query.verb).values_list("pk", flat=True).first()
         if verb_id is None:
             return Page([], "")
         content &= Q(verb_id=verb_id)
     activity_branches: list[Q] = [Q()]
     if query.activity is not None:
-        filtered = True
         activity_id = Activity.objects.filter(iri=query.activity).values_list("pk", flat=True).first()
         if activity_id is None:
             return Page([], "")
@@ -230,7 +226,6 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
             if refs.exists():
                 activity_branches.append(Q(id__in=refs.values("statement_id")))
     if query.registration is not None:
-        filtered = True
         content &= Q(registration=query.registration)
     if query.since is not None:
         since = dt.datetime.fromisoformat(query.since)
@@ -244,7 +239,8 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
     order = "id" if query.ascending else "-id"
     branches = [a & b for a in agent_branches for b in activity_branches]
     matching = qs.filter(content)
-    if len(branches) == 1 and not filtered:
+    filtered = any(f is not None for f in (query.agent_ifi, query.verb, query.activity, query.registration))
+    if not filtered:  # nothing a target could match that the statement itself does not
         rows = list(matching.filter(branches[0]).order_by(order)[: query.limit + 1])
     else:
         found: dict[int, Statement] = {}
@@ -261,7 +257,7 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
         following = StatementQuery(**{**query.__dict__, "after_id": rows[-1].pk})
         more = following.as_cursor()
     if check_object_agent is not None:
-        targets = _target_payloads([row for row in rows if row.ref_target is not None])
+        targets = _target_payloads(rows)
         rows = [
             row
             for row in rows

@@ -44,7 +44,17 @@ from pilotage.strategy.models import TrainingRequest
 router = Router(tags=["delivery"])
 
 
-class CohortOut(Schema):
+class _Facilitated(Schema):
+    """An output with the ids of its facilitators (a cohort's or a session's), from a prefetch."""
+
+    facilitators: list[int]
+
+    @staticmethod
+    def resolve_facilitators(obj: Cohort | Session) -> list[int]:
+        return sorted(u.pk for u in obj.facilitators.all())
+
+
+class CohortOut(_Facilitated):
     id: int
     uid: uuid.UUID
     code: str
@@ -60,17 +70,12 @@ class CohortOut(Schema):
     virtual_link: str
     status: str
     cancel_reason: str
-    facilitators: list[int]
     seated: int = Field(description="Active and completed enrolments")
     seat_limit: int | None = Field(description="Smallest of the cohort's and its open sessions' capacities")
 
     @staticmethod
     def resolve_programme_id(obj: Cohort) -> int:
         return obj.path.programme_id
-
-    @staticmethod
-    def resolve_facilitators(obj: Cohort) -> list[int]:
-        return sorted(u.pk for u in obj.facilitators.all())
 
     @staticmethod
     def resolve_seated(obj: Cohort) -> int:
@@ -109,7 +114,7 @@ class CohortPatch(Schema):
     facilitators: list[int] | None = None
 
 
-class SessionOut(Schema):
+class SessionOut(_Facilitated):
     id: int
     uid: uuid.UUID
     cohort_id: int
@@ -126,11 +131,6 @@ class SessionOut(Schema):
     status: str
     cancel_reason: str
     sequence: int = Field(description="iCalendar SEQUENCE: moves on every change calendars must apply")
-    facilitators: list[int]
-
-    @staticmethod
-    def resolve_facilitators(obj: Session) -> list[int]:
-        return sorted(u.pk for u in obj.facilitators.all())
 
 
 class SessionIn(Schema):

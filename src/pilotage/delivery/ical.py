@@ -23,6 +23,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from pilotage.delivery.models import CalendarSend, Enrolment, Session
+from pilotage.people.models import Employee, User
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
@@ -106,14 +107,18 @@ def session_ics(
 # --- recipients and sends ---------------------------------------------------------------------------
 
 
-def _learner_recipient(enrolment: Enrolment) -> tuple[str, str, str]:
-    """(e-mail, name, language) of a learner: their user account's if any, else the employee's."""
-    from pilotage.people.models import User
-
-    employee = enrolment.employee
+def employee_address(employee: Employee) -> tuple[str, str]:
+    """(e-mail, language) to write to a person: their active user account's, else the employee's."""
     user = User.objects.filter(employee_id=employee.pk, is_active=True).only("email", "language").first()
     email = (user.email if user else "") or employee.email
     language = (user.language if user else "") or employee.language
+    return email, language
+
+
+def _learner_recipient(enrolment: Enrolment) -> tuple[str, str, str]:
+    """(e-mail, name, language) of a learner."""
+    employee = enrolment.employee
+    email, language = employee_address(employee)
     return email, f"{employee.first_name} {employee.last_name}", language
 
 

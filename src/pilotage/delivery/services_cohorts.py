@@ -176,10 +176,10 @@ def promote_waitlist(cohort: Cohort, *, actor: Any = None) -> list[Enrolment]:
 
 
 def _notify_promoted(enrolment: Enrolment) -> None:
-    user = User.objects.filter(employee_id=enrolment.employee_id, is_active=True).first()
-    recipient: Any = user or enrolment.employee.email
+    recipient, language = ical.employee_address(enrolment.employee)
     mail.notify(
         recipient=recipient,
+        language=language,
         template="delivery/mail/enrolment_promoted",
         context={"enrolment": enrolment, "cohort": enrolment.cohort, "employee": enrolment.employee},
     )

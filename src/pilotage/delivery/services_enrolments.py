@@ -254,20 +254,12 @@ def enrol(
 # --- notifications ----------------------------------------------------------------------------------
 
 
-def _mail_to(person: Employee) -> tuple[Any, str]:
-    """(recipient, language) for ``notify``: the person's active user if any, else their e-mail."""
-    user = User.objects.filter(employee_id=person.pk, is_active=True).first()
-    if user is not None and user.email:
-        return user, user.language or person.language
-    return person.email or "", person.language
-
-
 def _notify_pending(enrolment: Enrolment) -> None:
     """Ask the learner's manager to decide (nothing without a manager: the L&D team decides)."""
     manager = enrolment.employee.manager
     if manager is None:
         return
-    recipient, language = _mail_to(manager)
+    recipient, language = ical.employee_address(manager)
     notify(
         recipient=recipient,
         template="delivery/mail/enrolment_pending",
@@ -283,7 +275,7 @@ def _notify_pending(enrolment: Enrolment) -> None:
 
 
 def _notify_decision(enrolment: Enrolment, *, template: str, reason: str = "") -> None:
-    recipient, language = _mail_to(enrolment.employee)
+    recipient, language = ical.employee_address(enrolment.employee)
     notify(
         recipient=recipient,
         template=template,

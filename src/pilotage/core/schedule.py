@@ -64,17 +64,14 @@ def _row(job: Periodic) -> Any:
 def claim(job: Periodic, *, now: dt.datetime | None = None, force: bool = False) -> bool:
     """Take the run of ``job`` if it is due (or ``force``): one conditional UPDATE, so two
     processes never both win the same period."""
-    from django.db.models import Q
     from django.utils import timezone
 
     from pilotage.core.models import Job
 
     now = now or timezone.now()
-    row = _row(job)
-    due = Q(started_at__isnull=True) | Q(started_at__lte=now - dt.timedelta(minutes=job.every_minutes))
-    qs = Job.objects.filter(pk=row.pk)
+    qs = Job.objects.filter(pk=_row(job).pk)
     if not force:
-        qs = qs.filter(due)
+        qs = qs.filter(started_at__lte=now - dt.timedelta(minutes=job.every_minutes))
     return bool(qs.update(started_at=now, status=Job.Status.RUNNING, message=""))
 
 
@@ -89,15 +86,14 @@ def execute(name: str) -> str:
     if job is None:
         logger.error("Periodic job %s is not registered in this process", name)
         return "failed"
+    row = Job.objects.filter(kind=f"schedule:{job.name}")
     try:
         result = job.fn()
     except Exception as exc:
         logger.exception("Periodic job %s failed", job.name)
-        Job.objects.filter(kind=f"schedule:{job.name}").update(
-            status=Job.Status.FAILED, finished_at=timezone.now(), message=str(exc)[:500]
-        )
+        row.update(status=Job.Status.FAILED, finished_at=timezone.now(), message=str(exc)[:500])
         return "failed"
-    Job.objects.filter(kind=f"schedule:{job.name}").update(
+    row.update(
         status=Job.Status.SUCCEEDED,
         finished_at=timezone.now(),
         result=result if isinstance(result, dict) else {"result": str(result)[:200]},

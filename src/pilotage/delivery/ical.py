@@ -119,7 +119,7 @@ def _learner_recipient(enrolment: Enrolment) -> tuple[str, str, str]:
     """(e-mail, name, language) of a learner."""
     employee = enrolment.employee
     email, language = employee_address(employee)
-    return email, f"{employee.first_name} {employee.last_name}", language
+    return email, employee.full_name, language
 
 
 def session_recipients(session: Session) -> list[tuple[str, str, str]]:

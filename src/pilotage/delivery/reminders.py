@@ -291,7 +291,7 @@ def _recipient(due: Due) -> tuple[str, str, str]:
     person = employee.manager if due.to_manager else employee
     if person is None:
         return "", settings.LANGUAGE_CODE, ""
-    return person.email or "", person.language or settings.LANGUAGE_CODE, f"{person.first_name} {person.last_name}"
+    return person.email or "", person.language or settings.LANGUAGE_CODE, person.full_name
 
 
 def send(due: Due, *, now: dt.datetime | None = None) -> bool:
@@ -303,7 +303,7 @@ def send(due: Due, *, now: dt.datetime | None = None) -> bool:
     e = due.enrolment
     context = {
         "name": name,
-        "learner": f"{e.employee.first_name} {e.employee.last_name}",
+        "learner": e.employee.full_name,
         "cohort": e.cohort.title,
         "path": e.cohort.path.title,
         "days": due.rule.days,

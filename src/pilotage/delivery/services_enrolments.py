@@ -73,7 +73,7 @@ def settings_for(programme: Programme) -> DeliverySettings:
 
 
 def _name(employee: Employee) -> str:
-    return f"{employee.first_name} {employee.last_name} ({employee.employee_number})"
+    return f"{employee.full_name} ({employee.employee_number})"
 
 
 def in_audiences(programme: Programme, employee_ids: Iterable[int]) -> set[int]:
@@ -633,7 +633,7 @@ def _invite_seated(cohort: Cohort, enrolments: list[Enrolment]) -> None:
         if not email:
             continue
         language = (user.language if user else "") or employee.language
-        name = f"{employee.first_name} {employee.last_name}"
+        name = employee.full_name
         for session in sessions:
             if ical._record_send(session, email, ical.REQUEST):
                 ical._send(session, ical.REQUEST, email, name, language)

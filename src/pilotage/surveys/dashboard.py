@@ -127,11 +127,6 @@ def read_filters(params: Mapping[str, Any], *, programme: Programme) -> tuple[Fi
     return filters, ignored
 
 
-def filters_from(params: Mapping[str, Any], *, programme: Programme) -> Filters:
-    """Filters read from a query string, the ignored ones left out (``read_filters``)."""
-    return read_filters(params, programme=programme)[0]
-
-
 def cohort_choices(programme: Programme) -> QuerySet[Cohort]:
     return Cohort.objects.filter(path__programme=programme).order_by("starts_on", "code")
 

@@ -280,20 +280,6 @@ def results_by(
     return sorted(rows, key=lambda r: str(r["label"]).lower())
 
 
-def headline(*, survey: Survey, responses: QuerySet[Response]) -> Headline:
-    """The figures of all ``responses`` at once."""
-    response_ids = list(responses.values_list("pk", flat=True))
-    questions = {q.pk: q for q in survey.questions.all()}
-    acc = _Acc()
-    numbers = Answer.objects.filter(response_id__in=response_ids, number__isnull=False).values_list(
-        "question_id", "number"
-    )
-    for qid, number in numbers:
-        if number is not None:
-            _accumulate(acc, questions[qid], number)
-    return _headline(survey, len(response_ids), acc)
-
-
 def facilitator_choices(responses: QuerySet[Response]) -> list[tuple[int, str]]:
     """The facilitators of ``responses``, for a filter."""
     ids = Response.facilitators.through.objects.filter(response__in=responses).values("user_id")

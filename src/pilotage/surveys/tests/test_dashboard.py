@@ -325,14 +325,15 @@ def test_stage_learners_and_respondents(data: Data) -> None:
     assert (named.count(), total) == (0, 2)
 
 
-def test_filters_from_ignores_foreign_and_malformed_values(data: Data, cast: Any) -> None:
+def test_read_filters_ignores_foreign_and_malformed_values(data: Data, cast: Any) -> None:
     foreign = Cohort.objects.get(code="OTH-1")
-    filters = dashboard.filters_from(
+    filters, ignored = dashboard.read_filters(
         {"cohort": str(foreign.pk), "org_unit": str(cast.unit_b.pk), "since": "2026-13-01", "until": "2026-04-30"},
         programme=data.programme,
     )
     assert filters.cohort is None and filters.org_unit == cast.unit_b
     assert (filters.since, filters.until) == (None, dt.date(2026, 4, 30))
+    assert ignored == ["cohort"]
 
 
 # --- pages ----------------------------------------------------------------------------------------

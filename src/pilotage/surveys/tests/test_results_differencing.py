@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from pilotage.delivery.models import Session
 from pilotage.surveys import results
@@ -17,6 +18,13 @@ from pilotage.surveys.services_answers import answer_submit
 from pilotage.surveys.tests import factories as f
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """The reasons are read in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def _answer(survey: Survey, enrolment: Any, session: Session, likert: int, comment: str) -> Response:

@@ -73,6 +73,19 @@ class Filters:
     since: dt.date | None = None
     until: dt.date | None = None
 
+    def apply(self, qs: QuerySet[Any], *, org_unit: str) -> QuerySet[Any]:
+        """``qs`` (rows with a ``cohort``) within these filters; ``org_unit`` names the rows' org
+        unit field (the employee's for enrolments, the copied one for responses)."""
+        if self.cohort is not None:
+            qs = qs.filter(cohort=self.cohort)
+        if self.org_unit is not None:
+            qs = qs.filter(**{f"{org_unit}__path__startswith": self.org_unit.path})
+        if self.since is not None:
+            qs = qs.filter(cohort__starts_on__gte=self.since)
+        if self.until is not None:
+            qs = qs.filter(cohort__starts_on__lte=self.until)
+        return qs
+
     def params(self, **extra: Any) -> dict[str, str]:
         """The query string of these filters (plus ``extra``), for links."""
         out: dict[str, str] = {}
@@ -143,15 +156,7 @@ def enrolments(programme: Programme, filters: Filters) -> QuerySet[Enrolment]:
     programme, within the filters. Pending, waitlisted, declined, unenrolled and transferred
     ones are not (a transfer is counted once, in the cohort it went to)."""
     qs = Enrolment.objects.filter(cohort__path__programme=programme, status__in=Enrolment.SEATED)
-    if filters.cohort is not None:
-        qs = qs.filter(cohort=filters.cohort)
-    if filters.org_unit is not None:
-        qs = qs.filter(employee__org_unit__path__startswith=filters.org_unit.path)
-    if filters.since is not None:
-        qs = qs.filter(cohort__starts_on__gte=filters.since)
-    if filters.until is not None:
-        qs = qs.filter(cohort__starts_on__lte=filters.until)
-    return qs
+    return filters.apply(qs, org_unit="employee__org_unit")
 
 
 STAGE_Q: dict[str, Q] = {
@@ -197,16 +202,7 @@ def _funnel(row: Mapping[str, Any]) -> Funnel:
 
 def responses(programme: Programme, filters: Filters) -> QuerySet[Response]:
     """The responses about the programme within the filters (their copied context)."""
-    qs = Response.objects.filter(programme=programme)
-    if filters.cohort is not None:
-        qs = qs.filter(cohort=filters.cohort)
-    if filters.org_unit is not None:
-        qs = qs.filter(org_unit__path__startswith=filters.org_unit.path)
-    if filters.since is not None:
-        qs = qs.filter(cohort__starts_on__gte=filters.since)
-    if filters.until is not None:
-        qs = qs.filter(cohort__starts_on__lte=filters.until)
-    return qs
+    return filters.apply(Response.objects.filter(programme=programme), org_unit="org_unit")
 
 
 SCALED = (Question.Kind.LIKERT, Question.Kind.RATING)

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
-from django.utils import timezone
+from django.utils import timezone as dj_timezone  # ``timezone`` names a session's time zone here
 from django.utils.translation import gettext as _
 
 from pilotage.core import mail
@@ -421,7 +421,7 @@ def _fallback_sessions(cohort: Cohort) -> list[Session]:
     return [
         s
         for s in Session.objects.filter(
-            cohort=cohort, status__in=OPEN_SESSION_STATUSES, starts_at__gt=timezone_now()
+            cohort=cohort, status__in=OPEN_SESSION_STATUSES, starts_at__gt=dj_timezone.now()
         ).prefetch_related("facilitators")
         if not s.facilitators.all()
     ]
@@ -449,7 +449,7 @@ def _place_changed(cohort: Cohort, changes: dict[str, Any], *, actor: Any) -> No
     if not ({"virtual_link", "location"} & set(changes)):
         return
     upcoming = Session.objects.select_for_update().filter(
-        cohort=cohort, status__in=OPEN_SESSION_STATUSES, starts_at__gt=timezone_now()
+        cohort=cohort, status__in=OPEN_SESSION_STATUSES, starts_at__gt=dj_timezone.now()
     )
     for session in upcoming:
         uses_link = session.kind == Session.Kind.VIRTUAL and not session.virtual_link
@@ -471,7 +471,7 @@ def _aware(value: Any, zone_name: str, name: str, errors: dict[str, list[str]]) 
     if not isinstance(value, dt.datetime):
         errors[name] = [_("Enter a date and time (YYYY-MM-DD HH:MM).")]
         return None
-    if timezone.is_naive(value):
+    if dj_timezone.is_naive(value):
         try:
             zone = zoneinfo.ZoneInfo(zone_name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -581,7 +581,7 @@ def session_create(
     )
     refresh_session_statuses(cohort, actor=actor)
     session.refresh_from_db()
-    if notify and session.starts_at > timezone_now():
+    if notify and session.starts_at > dj_timezone.now():
         ical.send_session_invitations(session)
     return session
 
@@ -599,10 +599,6 @@ def _validated(clean: Callable[[], dict[str, Any]], facilitators: Iterable[Any] 
     if errors:
         raise ValidationFailed(errors)
     return fields, people
-
-
-def timezone_now() -> dt.datetime:
-    return timezone.now()
 
 
 @transaction.atomic
@@ -643,7 +639,7 @@ def session_update(
         promote_waitlist(cohort, actor=actor)
         refresh_session_statuses(cohort, actor=actor)
         session.refresh_from_db()
-    upcoming = session.starts_at > timezone_now() and session.status in OPEN_SESSION_STATUSES
+    upcoming = session.starts_at > dj_timezone.now() and session.status in OPEN_SESSION_STATUSES
     if notify and calendar and upcoming:
         ical.send_session_invitations(session)
     if notify and "facilitators" in changes and upcoming:
@@ -668,7 +664,7 @@ def session_cancel(*, actor: Any, session: Session, reason: str) -> Session:
     before = session.status
     _change(session, Session.Status.CANCELLED, actor=actor, note=text)
     session.cancel_reason = text
-    session.cancelled_at = timezone.now()
+    session.cancelled_at = dj_timezone.now()
     session.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
     session.sequence += 1
     session.save()
@@ -725,7 +721,7 @@ def session_restore(*, actor: Any, session: Session, note: str = "") -> Session:
     )
     refresh_session_statuses(cohort, actor=actor)
     session.refresh_from_db()
-    if session.starts_at > timezone_now():
+    if session.starts_at > dj_timezone.now():
         ical.send_session_invitations(session)
     return session
 
@@ -752,7 +748,7 @@ HELD_AFTER = dt.timedelta(hours=1)
 def session_hold(*, actor: Any, session: Session) -> Session:
     """The team marks a session held by hand (e.g. held without attendance taken); it must
     have started."""
-    if session.starts_at > timezone_now():
+    if session.starts_at > dj_timezone.now():
         raise ValidationFailed({"status": [_("This session has not started yet: it cannot be marked as held.")]})
     return session_mark_held(actor=actor, session=session, note=_("Marked as held"))
 
@@ -761,7 +757,7 @@ def sessions_mark_ended(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Mark held the sessions that ended more than an hour ago and are still scheduled/full
     (nobody took attendance): surveys' after-session dispatch waits for held sessions.
     Idempotent: a held session is no longer selected. The periodic job ``delivery.sessions_held``."""
-    now = now or timezone_now()
+    now = now or dj_timezone.now()
     ended = Session.objects.filter(status__in=OPEN_SESSION_STATUSES, ends_at__lte=now - HELD_AFTER).order_by("ends_at")
     count = 0
     for session in ended:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pilotage.core.errors import ValidationFailed
-from pilotage.core.web import Request
+from pilotage.core.web import Request, error_text
 from pilotage.delivery import pdf, queries, queries_attendance, services_attendance, services_certificates
 from pilotage.delivery.models import Attendance, Enrolment, Session
 
@@ -123,10 +123,6 @@ def _notes_from(post: Any, marks: dict[int, str]) -> dict[int, str]:
     return {pk: post[f"note-{pk}"].strip() for pk in marks if f"note-{pk}" in post}
 
 
-def _plain(exc: ValidationFailed) -> str:
-    return " ".join(str(m) for msgs in exc.errors.values() for m in msgs)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def attendance(request: Request, pk: int) -> HttpResponse:
@@ -144,7 +140,7 @@ def attendance(request: Request, pk: int) -> HttpResponse:
                     actor=request.user, session=session, marks=marks, notes=_notes_from(request.POST, marks)
                 )
         except ValidationFailed as exc:
-            error = _plain(exc)
+            error = error_text(exc)
         else:
             if not request.htmx:
                 messages.success(request, _("Attendance saved."))
@@ -173,7 +169,7 @@ def attendance_mark(request: Request, pk: int, enrolment_pk: int) -> HttpRespons
             actor=request.user, session=session, marks=marks, notes=_notes_from(request.POST, marks)
         )
     except ValidationFailed as exc:
-        error = _plain(exc)
+        error = error_text(exc)
     if not request.htmx:
         if error:
             messages.error(request, error)

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pilotage.core.audit import history_for
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.tables import Column, Table
-from pilotage.core.web import Request, add_service_errors
+from pilotage.core.web import Request, add_service_errors, error_text
 from pilotage.delivery import ical, permissions, queries, services_cohorts
 from pilotage.delivery.forms_cohorts import (
     CohortCreateForm,
@@ -259,7 +259,7 @@ def session_detail(request: Request, pk: int) -> HttpResponse:
         "can_manage": can_manage,
         "can_hold": can_manage
         and session.status in services_cohorts.OPEN_SESSION_STATUSES
-        and session.starts_at <= services_cohorts.timezone_now(),
+        and session.starts_at <= dj_timezone.now(),
         "can_attend": permissions.can_take_attendance(user),
         "cancel_form": ReasonForm(),
         "tones": STATUS_TONES,
@@ -394,7 +394,7 @@ def _session_action(request: Request, pk: int, service: Any, done: str) -> HttpR
     try:
         service(actor=request.user, session=session)
     except ValidationFailed as exc:
-        messages.error(request, " ".join(str(m) for msgs in exc.errors.values() for m in msgs))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, done)
     return redirect(session_url(session))

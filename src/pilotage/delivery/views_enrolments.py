@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.models import Job
-from pilotage.core.web import Request, add_service_errors
+from pilotage.core.web import Request, add_service_errors, error_text
 from pilotage.delivery import permissions, queries, queries_progress, services_enrolments
 from pilotage.delivery.forms_cohorts import BulkEnrolForm, DueDateForm, EnrolForm, ReasonForm, TransferForm
 from pilotage.delivery.models import Cohort, Enrolment
@@ -235,7 +235,7 @@ def enrolment_due(request: Request, pk: int) -> HttpResponse:
                 actor=request.user, enrolment=enrolment, due_on=form.cleaned_data["due_on"]
             )
         except ValidationFailed as exc:
-            messages.error(request, " ".join(str(m) for msgs in exc.errors.values() for m in msgs))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Due date saved."))
     else:

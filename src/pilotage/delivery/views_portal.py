@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pilotage.core.errors import ValidationFailed
-from pilotage.core.web import Request
+from pilotage.core.web import Request, error_text
 from pilotage.delivery import (
     ical,
     launch,
@@ -41,10 +41,6 @@ from pilotage.delivery.models import Enrolment, Session, StepProgress
 from pilotage.delivery.views_cohorts import ics_download
 from pilotage.programmes import paths
 from pilotage.programmes.models import PathStep
-
-
-def _plain(exc: ValidationFailed) -> str:
-    return " ".join(str(m) for msgs in exc.errors.values() for m in msgs)
 
 
 def _step_rows(enrolment: Enrolment, steps: list[PathStep], progress: dict[int, StepProgress]) -> list[dict[str, Any]]:
@@ -223,7 +219,7 @@ def step_launch(request: Request, pk: int, step_pk: int) -> HttpResponse:
     try:
         result = launch.step_launch(actor=request.user, enrolment=enrolment, step=step)
     except ValidationFailed as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, error_text(exc))
         return redirect("portal:enrolment", enrolment.pk)
     return redirect(result.url)
 
@@ -236,7 +232,7 @@ def step_done(request: Request, pk: int, step_pk: int) -> HttpResponse:
     try:
         launch.step_mark_done(actor=request.user, enrolment=enrolment, step=step)
     except ValidationFailed as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("“%(step)s” is marked as completed.") % {"step": step.title})
     if request.htmx:
@@ -254,7 +250,7 @@ def withdraw(request: Request, pk: int) -> HttpResponse:
     try:
         services_enrolments.withdraw(actor=request.user, enrolment=enrolment)
     except ValidationFailed as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, error_text(exc))
         return redirect("portal:enrolment", enrolment.pk)
     messages.success(request, _("You have withdrawn from %(cohort)s.") % {"cohort": enrolment.cohort.title})
     return redirect("portal:home")
@@ -301,7 +297,7 @@ def enrol(request: Request, pk: int) -> HttpResponse:
             actor=request.user, cohort=cohort, employee=request.user.employee, source=Enrolment.Source.SELF
         )
     except ValidationFailed as exc:
-        messages.error(request, _plain(exc))
+        messages.error(request, error_text(exc))
         return redirect("portal:catalogue")
     texts: dict[str, str] = {
         Enrolment.Status.ACTIVE: _("You are enrolled in %(cohort)s."),
@@ -344,7 +340,7 @@ def approval_decide(request: Request, pk: int) -> HttpResponse:
         else:
             raise ValidationFailed({"decision": [_("Choose “approve” or “decline”.")]})
     except ValidationFailed as exc:
-        error = _plain(exc)
+        error = error_text(exc)
         done = ""
     name = enrolment.employee.full_name
     result = done % {"name": name, "cohort": enrolment.cohort.title} if done else ""

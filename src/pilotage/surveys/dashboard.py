@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from pilotage.delivery.models import Cohort, Enrolment
 from pilotage.people.models import OrgUnit
 from pilotage.programmes.models import Programme
-from pilotage.surveys.models import ANONYMITY_THRESHOLD, Answer, Question, Response
+from pilotage.surveys.models import ANONYMITY_THRESHOLD, MEASURED_KINDS, Answer, Question, Response
 
 STAGES = ("enrolled", "started", "completed", "passed")
 STAGE_LABELS = {
@@ -205,7 +205,7 @@ def responses(programme: Programme, filters: Filters) -> QuerySet[Response]:
     return filters.apply(Response.objects.filter(programme=programme), org_unit="org_unit")
 
 
-SCALED = (Question.Kind.LIKERT, Question.Kind.RATING)
+SCALED = MEASURED_KINDS
 MEASURE_Q: dict[str, Q] = {
     "satisfaction": Q(question__measure=Question.Measure.SATISFACTION, question__kind__in=SCALED),
     "nps": Q(question__kind=Question.Kind.NPS),

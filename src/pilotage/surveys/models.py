@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from pilotage.core.models import TimeStampedModel
 
 ANONYMITY_THRESHOLD = 5
+# The kinds of question that may measure satisfaction or application: one definition for the
+# results page and the programme dashboard (an NPS question is its own figure).
+MEASURED_KINDS = ("likert", "rating")
 
 
 class Survey(TimeStampedModel):

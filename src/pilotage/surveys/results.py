@@ -71,8 +71,6 @@ def nps_of(values: Iterable[float]) -> int | None:
 def _on_five(question: Question, value: float) -> float:
     if question.kind == Question.Kind.RATING and question.scale_max:
         return value * 5 / question.scale_max
-    if question.kind == Question.Kind.NPS:
-        return value / 2
     return value
 
 

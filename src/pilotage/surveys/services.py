@@ -19,7 +19,7 @@ from pilotage.core.audit import audit_record, diff, snapshot
 from pilotage.core.errors import ValidationFailed
 from pilotage.programmes.models import Programme
 from pilotage.surveys import templates_data
-from pilotage.surveys.models import DispatchRule, Question, Survey
+from pilotage.surveys.models import MEASURED_KINDS, DispatchRule, Question, Survey
 
 SURVEY_FIELDS = ["kind", "title_fr", "title_en", "intro_fr", "intro_en", "anonymous", "programme", "status"]
 QUESTION_FIELDS = ["kind", "text_fr", "text_en", "required", "choices", "scale_max", "measure", "position"]
@@ -32,7 +32,7 @@ RULE_FIELDS = [
     "close_after_days",
     "active",
 ]
-SCALE_KINDS = {Question.Kind.LIKERT, Question.Kind.RATING, Question.Kind.NPS}
+
 CHOICE_KINDS = {Question.Kind.SINGLE, Question.Kind.MULTIPLE}
 RATING_MIN, RATING_MAX = 2, 10
 MAX_CHOICES = 20
@@ -308,8 +308,10 @@ def _clean_question(data: dict[str, Any]) -> dict[str, Any]:
         data["scale_max"] = scale
     else:
         data["scale_max"] = {"likert": 5, "nps": 10}.get(str(kind), 5)
-    if data.get("measure") and kind not in SCALE_KINDS:
-        raise ValidationFailed({"measure": [_("Only a scale question (Likert, rating, NPS) can measure something.")]})
+    if data.get("measure") and kind not in MEASURED_KINDS:
+        raise ValidationFailed(
+            {"measure": [_("Only a Likert or rating question can measure something (an NPS is its own figure).")]}
+        )
     return data
 
 

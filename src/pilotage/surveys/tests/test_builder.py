@@ -54,6 +54,7 @@ def test_survey_needs_both_titles(cast: Any) -> None:
         ),
         ({"kind": "rating", "scale_max": 11}, "scale_max"),
         ({"kind": "text", "measure": "satisfaction"}, "measure"),
+        ({"kind": "nps", "measure": "satisfaction"}, "measure"),  # an NPS is its own figure
         ({"kind": "likert", "text_en": ""}, "text_en"),
         ({"kind": "bogus"}, "kind"),
     ],

@@ -2,7 +2,7 @@
 
 The handler runs inside ``statement_store``'s transaction (see ``pilotage.lrs.projections``),
 so it is set-based: two queries for a batch that concerns no enrolment (the usual case of
-external traffic), about eight when it does, whatever the batch size.
+external traffic), about eleven when it does, whatever the batch size.
 
 Mapping (decision 0032):
 
@@ -47,7 +47,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from pilotage.delivery import xapi
-from pilotage.delivery.models import Enrolment, EnrolmentEvent, StepProgress
+from pilotage.delivery.models import Cohort, Enrolment, EnrolmentEvent, StepProgress
 from pilotage.lrs import bulk, projections
 from pilotage.lrs import progress as lrs_progress
 from pilotage.programmes import paths
@@ -160,19 +160,18 @@ def _map(
     regs = {r for r in reg_of.values() if r}
     by_reg: dict[str, tuple[int, int]] = {}  # registration → (enrolment, path)
     owner: dict[int, int] = {}  # enrolment → its employee
-    for chunk in _chunks(sorted(regs)):
-        for registration, pk, path_id, employee_id in Enrolment.objects.filter(registration__in=chunk).values_list(
-            "registration", "pk", "cohort__path_id", "employee_id"
-        ):
-            by_reg[str(registration)] = (pk, path_id)
-            owner[pk] = employee_id
+    # ``bulk.rows_in`` rather than ``filter(registration__in=...)``: a thousand registrations
+    # a batch through the ORM's lookups cost ~40 ms of the ingest (measured, 2026-11-28).
+    enrolments = bulk.rows_in(Enrolment, "registration", sorted(regs), ("pk", "cohort_id", "employee_id"))
+    cohorts = {row[2] for row in enrolments}
+    path_of = dict(Cohort.objects.filter(pk__in=cohorts).values_list("pk", "path_id")) if cohorts else {}
+    for registration, pk, cohort_id, employee_id in enrolments:
+        by_reg[str(registration)] = (pk, path_of[cohort_id])
+        owner[pk] = employee_id
     iris = sorted({iri for found in iris_of.values() for iri in found})
     steps: dict[str, tuple[int, int]] = {}  # IRI → (step, path)
-    for chunk in _chunks(iris):
-        for iri, pk, path_id in PathStep.objects.filter(activity_iri__in=chunk).values_list(
-            "activity_iri", "pk", "path_id"
-        ):
-            steps[iri] = (pk, path_id)
+    for iri, pk, path_id in bulk.rows_in(PathStep, "activity_iri", iris, ("pk", "path_id")):
+        steps[iri] = (pk, path_id)
     if not by_reg and not steps:
         return {}, {}
     # Statements without a known registration: the employee's live enrolments on the step's path.

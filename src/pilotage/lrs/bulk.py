@@ -92,30 +92,81 @@ def _pg_cursor() -> Any:
     return psycopg.Cursor(connection.connection)
 
 
-def existing(model: type[models.Model], name: str, values: Sequence[str]) -> set[str]:
-    """Which of ``values`` (canonical UUID text) a row of ``model`` holds in UUID column
-    ``name`` (``IS NOT NULL`` is spelled out so that a partial index on the column applies). PostgreSQL: one array parameter (``= ANY``) rather than an ``IN`` list of 900
-    literals to parse (20 ms a batch of 1,000 → 2 ms); SQLite: ``IN`` lists of 900."""
+def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The field behind ``name`` (a field name, a foreign key's ``<name>_id``, or ``pk``)."""
+    if name == "pk":
+        assert model._meta.pk is not None
+        return model._meta.pk
+    for field in model._meta.concrete_fields:
+        if name in (field.name, field.attname):
+            return field
+    raise LookupError(f"{model.__name__} has no column {name!r}")
+
+
+def rows_in(
+    model: type[models.Model], key: str, values: Sequence[Any], fields: Sequence[str] = (), *, extra: str = ""
+) -> list[tuple[Any, ...]]:
+    """``(key, *fields)`` of the rows of ``model`` whose column ``key`` is one of ``values``
+    (``extra``: an SQL condition added with ``AND``). Columns are named by field name,
+    foreign key ``<name>_id`` or ``pk``; values come back as the ORM gives them (the field's
+    database converters applied: UUID, datetime, JSON).
+
+    Why not ``filter(key__in=values)``: the ORM prepares each of a thousand values through
+    its lookup and field machinery (~10 µs each: 25 ms a batch of the ingest path), and on
+    PostgreSQL Django quotes them into the SQL text client-side. Here: PostgreSQL gets one
+    array parameter bound server-side (``= ANY``); SQLite ``IN`` lists of 900 values adapted
+    once per column type."""
     if not values:
-        return set()
+        return []
     quote = connection.ops.quote_name
-    column = quote(str(_field(model, name).column))
+    columns = [_column(model, name) for name in (key, *fields)]
+    select = ", ".join(quote(str(f.column)) for f in columns)
+    column = quote(str(columns[0].column))
     table = quote(model._meta.db_table)
-    found: set[str] = set()
+    tail = f" AND ({extra})" if extra else ""
+    converters = []
+    for i, f in enumerate(columns):
+        col = f.get_col(model._meta.db_table)
+        found_converters = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+        if found_converters:
+            converters.append((i, col, found_converters))
+
+    def convert(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        if not converters:
+            return [tuple(row) for row in rows]
+        out = []
+        for row in rows:
+            values = list(row)
+            for i, col, functions in converters:
+                for function in functions:
+                    values[i] = function(values[i], col, connection)
+            out.append(tuple(values))
+        return out
+
     if connection.vendor == "postgresql":
         with _pg_cursor() as pg:
             pg.execute(
-                f"SELECT {column} FROM {table} WHERE {column} = ANY(%b::uuid[]) AND {column} IS NOT NULL",
+                f"SELECT {select} FROM {table} WHERE {column} = ANY(%b::{columns[0].db_type(connection)}[]){tail}",
                 [list(values)],
             )
-            return {str(row[0]) for row in pg.fetchall()}
+            return convert(pg.fetchall())
+    adapt = _adapter(columns[0])
+    found: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         for start in range(0, len(values), 900):
-            chunk = [_sqlite_uuid(v) for v in values[start : start + 900]]
+            chunk = [adapt(v) for v in values[start : start + 900]]
             marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks}) AND {column} IS NOT NULL", chunk)
-            found |= {str(uuid.UUID(row[0])) for row in cursor.fetchall()}
+            cursor.execute(f"SELECT {select} FROM {table} WHERE {column} IN ({marks}){tail}", chunk)
+            found += convert(cursor.fetchall())
     return found
+
+
+def existing(model: type[models.Model], name: str, values: Sequence[str]) -> set[str]:
+    """Which of ``values`` (canonical UUID text) a row of ``model`` holds in UUID column
+    ``name`` (``IS NOT NULL`` is spelled out so that a partial index on the column applies:
+    20 ms a batch of 1,000 → 2 ms on PostgreSQL with the array parameter of ``rows_in``)."""
+    column = connection.ops.quote_name(str(_column(model, name).column))
+    return {str(row[0]) for row in rows_in(model, name, values, extra=f"{column} IS NOT NULL")}
 
 
 def _rows_per_statement(columns: int) -> int:

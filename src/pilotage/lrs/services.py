@@ -123,9 +123,8 @@ def _intern(
     names = ("pk", *fields)
 
     def select(values: list[str]) -> None:
-        for chunk in _chunks(values):
-            for row in model._default_manager.filter(**{f"{key}__in": chunk}).values_list(key, *names):
-                found[row[0]] = SimpleNamespace(**dict(zip(names, row[1:], strict=True)))
+        for row in bulk.rows_in(model, key, values, names):
+            found[row[0]] = SimpleNamespace(**dict(zip(names, row[1:], strict=True)))
 
     values = list(wanted)
     select(values)

@@ -198,7 +198,7 @@ def test_a_batch_of_many_learners_is_a_few_queries(cast):
     with CaptureQueriesContext(connection) as ctx:
         f.store(*batch)
     mine = [q for q in ctx.captured_queries if "delivery_" in q["sql"] or "programmes_" in q["sql"]]
-    assert len(mine) <= 10
+    assert len(mine) <= 11  # constant in the batch size
     assert set(Enrolment.objects.filter(cohort=coh).values_list("status", flat=True)) == {"completed"}
 
 

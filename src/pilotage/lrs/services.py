@@ -605,7 +605,7 @@ def _void(batch: dict[str, _Prepared]) -> list[projections.StoredStatement]:
     take them back out (``projections.Batch.voided``).
     """
     plain = [sid for sid, p in batch.items() if not p.voided_target]
-    for sid in bulk.existing(Statement, "voided_target", plain):
+    for sid in bulk.existing(Statement, "voided_target", plain, index_only=True):
         batch[sid].voided = True
     targets = {p.voided_target for p in batch.values() if p.voided_target}
     if not targets:

@@ -1,0 +1,56 @@
+"""``lrs.bulk.rows_in``: rows by a thousand keys, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from pilotage.lrs import bulk
+from pilotage.lrs.models import Activity, Statement
+from pilotage.lrs.services import statement_store
+
+pytestmark = pytest.mark.django_db
+
+V = "http://adlnet.gov/expapi/verbs/"
+
+
+def _statement(**kw: Any) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": "mailto:ana@example.com"},
+        "verb": {"id": V + "completed"},
+        "object": {"id": "https://courses.example/bulk"},
+        **kw,
+    }
+
+
+def test_rows_in_reads_converted_values_by_many_keys() -> None:
+    statements = [_statement() for _ in range(3)]
+    statement_store(statements=statements, client=None, version="2.0.0")
+    wanted = [s["id"] for s in statements[:2]] + [str(uuid.uuid4()) for _ in range(1_500)]  # > one IN list
+    rows = bulk.rows_in(Statement, "statement_id", wanted, ("pk", "stored", "payload", "activity_id"))
+    assert sorted(str(r[0]) for r in rows) == sorted(wanted[:2])
+    activity = Activity.objects.get(iri="https://courses.example/bulk")
+    for statement_id, pk, stored, payload, activity_id in rows:
+        row = Statement.objects.get(pk=pk)
+        assert (statement_id, stored, payload, activity_id) == (row.statement_id, row.stored, row.payload, activity.pk)
+    assert bulk.rows_in(Statement, "statement_id", []) == []
+
+
+def test_existing_on_the_partial_voided_index_sets_nothing_for_later_queries() -> None:
+    target = _statement()
+    voiding = _statement(verb={"id": V + "voided"}, object={"objectType": "StatementRef", "id": target["id"]})
+    statement_store(statements=[voiding], client=None, version="2.0.0")
+    with transaction.atomic():
+        found = bulk.existing(Statement, "voided_target", [target["id"], str(uuid.uuid4())], index_only=True)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW enable_seqscan")
+                assert cursor.fetchone() == ("on",)
+    assert found == {target["id"]}
+    # The target arrives after its voiding statement: stored voided.
+    statement_store(statements=[target], client=None, version="2.0.0")
+    assert Statement.objects.get(statement_id=target["id"]).voided is True

@@ -247,7 +247,12 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
         for branch in branches:
             for row in matching.filter(branch).order_by(order)[: query.limit + 1]:
                 found[row.pk] = row
-        targeting = _targeting(qs, content, branches, order=order, limit=query.limit + 1)
+        conditions = [_either(agent_branches), _either(activity_branches)]
+        if query.verb is not None:
+            conditions.append(Q(verb_id=verb_id))
+        if query.registration is not None:
+            conditions.append(Q(registration=query.registration))
+        targeting = _targeting(qs, [c for c in conditions if c], order=order, limit=query.limit + 1)
         found.update((row.pk, row) for row in targeting)
         rows = sorted(found.values(), key=lambda row: row.pk, reverse=not query.ascending)[: query.limit + 1]
     has_more = len(rows) > query.limit
@@ -281,14 +286,30 @@ def _about_agent(actor_id: int | None, payload: dict[str, Any], agent_id: int, i
     )
 
 
-def _targeting(qs: QuerySet[Statement], content: Q, branches: list[Q], *, order: str, limit: int) -> list[Statement]:
-    """Statements of ``qs`` whose StatementRef target matches ``content`` and one of the
-    ``branches`` (voided or not)."""
-    target = Statement.objects.filter(statement_id=OuterRef("ref_target")).filter(content)
+def _either(branches: list[Q]) -> Q:
+    """The alternatives of one filter as one condition (``Q()``: no filter)."""
     either = Q()
     for branch in branches:
         either |= branch
-    return list(qs.filter(ref_target__isnull=False).filter(Exists(target.filter(either))).order_by(order)[:limit])
+    return either
+
+
+def _targeting(qs: QuerySet[Statement], conditions: list[Q], *, order: str, limit: int) -> list[Statement]:
+    """Statements of ``qs`` whose object is a StatementRef and that meet each of the
+    filter ``conditions`` themselves or through their target (voided or not).
+
+    Each filter is read on its own, as the specification words it ("statements which
+    target another statement ... will meet the filter condition if the targeted statement
+    meets the filter condition", Communication 2.1.3): ``verb=voided&agent=<the learner>``
+    returns the voiding statement an administrator made of the learner's statement (the
+    verb holds on the voiding statement, the agent on its target). One level: the target's
+    own target is not followed. The walk runs on the partial index of reference statements
+    (``lrs_stmt_refs_idx``), which holds only those."""
+    met = Q()
+    for condition in conditions:
+        target = Statement.objects.filter(statement_id=OuterRef("ref_target")).filter(condition)
+        met &= condition | Q(Exists(target))
+    return list(qs.filter(ref_target__isnull=False).filter(met).order_by(order)[:limit])
 
 
 def _target_payloads(rows: list[Statement]) -> dict[str, tuple[int | None, dict[str, Any]]]:

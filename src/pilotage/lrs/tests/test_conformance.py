@@ -485,6 +485,33 @@ def test_voiding_statement_follows_its_target_through_agent_and_registration(lrs
     assert lrs.get(STATEMENTS, {"agent": learner, "since": "2999-01-01T00:00:00Z"}).json()["statements"] == []
 
 
+def test_each_filter_is_met_by_the_statement_or_by_its_target(lrs: Xapi) -> None:
+    """XAPI-00162 reads each filter on its own: ``verb=voided`` holds on the voiding
+    statement, ``agent=<the learner>`` on its target; together they return the voiding
+    statement an administrator made. A filter that neither holds returns nothing."""
+    learner = {"mbox": "mailto:mixed.filters@example.com"}
+    admin = {"mbox": "mailto:admin.mixed@example.com"}
+    voided = lrs.store(statement(actor=learner))
+    voiding = lrs.store(
+        statement(actor=admin, verb={"id": VOIDED}, object={"objectType": "StatementRef", "id": voided})
+    )
+    other = lrs.store(
+        statement(
+            actor=admin,
+            verb={"id": VOIDED},
+            object={"objectType": "StatementRef", "id": lrs.store(statement(actor=admin))},
+        )
+    )
+    for params in ({"verb": VOIDED, "agent": learner}, {"agent": learner}, {"verb": VOIDED, "agent": admin}):
+        listed = [s["id"] for s in lrs.get(STATEMENTS, params).json()["statements"]]
+        assert voiding in listed, params
+    assert [s["id"] for s in lrs.get(STATEMENTS, {"verb": VOIDED, "agent": learner}).json()["statements"]] == [voiding]
+    assert other not in [s["id"] for s in lrs.get(STATEMENTS, {"agent": learner}).json()["statements"]]
+    nobody = {"mbox": "mailto:nobody.mixed@example.com"}
+    lrs.store(statement(actor=nobody, verb={"id": "http://adlnet.gov/expapi/verbs/attempted"}))
+    assert lrs.get(STATEMENTS, {"verb": VOIDED, "agent": nobody}).json()["statements"] == []
+
+
 @pytest.mark.parametrize(
     "body",
     [

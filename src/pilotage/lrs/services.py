@@ -445,7 +445,7 @@ def statement_store(
     return stored_ids
 
 
-WAL_BYTES = 64 * 1024 * 1024  # SQLite write-ahead log size beyond which it is truncated
+WAL_BYTES = 256 * 1024 * 1024  # SQLite write-ahead log size beyond which it is truncated (0040)
 
 
 def _checkpoint() -> None:

@@ -134,3 +134,16 @@ def test_a_server_killed_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None
     assert child.returncode == 0, err.decode()[-2000:]
     assert marker.read_text() == "done"
     assert _counts(database) == (BATCH, BATCH, BATCH, BATCH)  # one reference each: the parent
+
+
+def test_sqlite_connections_checkpoint_every_30000_pages() -> None:
+    """Decision 0040: the write-ahead log is copied into the database every 30,000 pages
+    (not SQLite's 1,000), on every connection the settings open."""
+    import pytest
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite setting")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 30_000

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 SRC = Path(__file__).resolve().parents[3]
 DEADLINE = 120.0
 BATCH = 5_000
@@ -136,10 +138,10 @@ def test_a_server_killed_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None
     assert _counts(database) == (BATCH, BATCH, BATCH, BATCH)  # one reference each: the parent
 
 
+@pytest.mark.django_db
 def test_sqlite_connections_checkpoint_every_30000_pages() -> None:
     """Decision 0040: the write-ahead log is copied into the database every 30,000 pages
     (not SQLite's 1,000), on every connection the settings open."""
-    import pytest
     from django.db import connection
 
     if connection.vendor != "sqlite":

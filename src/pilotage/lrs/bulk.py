@@ -226,7 +226,8 @@ def _pg_copy(
             ids = [row[0] for row in cursor.fetchall()]
             names.insert(0, quote(pk))
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {quote(table)} ({', '.join(names)}) FROM STDIN") as copy:
+        # Errors as Django's (IntegrityError on a unique index), as from any other query.
+        with connection.wrap_database_errors, raw.copy(f"COPY {quote(table)} ({', '.join(names)}) FROM STDIN") as copy:
             if returning:
                 for pk_value, row in zip(ids, rows, strict=True):
                     copy.write_row([pk_value, *(adapt(value) for adapt, value in zip(adapters, row, strict=True))])

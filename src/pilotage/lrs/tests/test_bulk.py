@@ -54,3 +54,34 @@ def test_existing_on_the_partial_voided_index_sets_nothing_for_later_queries() -
     # The target arrives after its voiding statement: stored voided.
     statement_store(statements=[target], client=None, version="2.0.0")
     assert Statement.objects.get(statement_id=target["id"]).voided is True
+
+
+def test_a_statement_stored_between_the_check_and_the_write_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The re-sent id check runs before the transaction: a statement stored in between (by
+    a concurrent request; simulated by a check that answers "none") makes the insert fail
+    on the unique index, and the batch is written again with the check inside: the same
+    statement is accepted once, a different one is a 409, and nothing else is half-written."""
+    from pilotage.lrs.errors import Conflict
+
+    first = _statement()
+    statement_store(statements=[first], client=None, version="2.0.0")
+    real = bulk.existing
+    calls: list[int] = []
+
+    def blind_once(model: Any, name: str, values: Any, **kw: Any) -> set[str]:
+        calls.append(1)
+        if name == "statement_id" and len(calls) == 1:
+            return set()
+        return real(model, name, values, **kw)
+
+    monkeypatch.setattr(bulk, "existing", blind_once)
+    fresh = _statement()
+    assert statement_store(statements=[fresh, first], client=None, version="2.0.0") == [fresh["id"], first["id"]]
+    assert Statement.objects.filter(statement_id__in=[first["id"], fresh["id"]]).count() == 2
+
+    calls.clear()
+    changed = {**first, "verb": {"id": V + "failed"}}
+    other = _statement()
+    with pytest.raises(Conflict):
+        statement_store(statements=[other, changed], client=None, version="2.0.0")
+    assert not Statement.objects.filter(statement_id=other["id"]).exists()

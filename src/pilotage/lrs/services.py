@@ -229,7 +229,8 @@ def _collect_activity(obj: Any, activities: dict[str, dict[str, Any]]) -> str | 
         iri: str = obj["id"]
         definition = obj.get("definition")
         current = activities.setdefault(iri, {"definition": {}})
-        if isinstance(definition, dict) and definition:
+        # Most statements of a batch repeat their activity's definition: nothing to merge.
+        if isinstance(definition, dict) and definition and definition != current["definition"]:
             current["definition"] = _merge_definition(current["definition"], definition)
         return iri
     return None

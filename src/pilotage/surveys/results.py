@@ -101,7 +101,8 @@ def _headline(survey: Survey, count: int, acc: _Acc, *, suppressed: bool = False
         return Headline(count=count, hidden=True, reason=difference_reason(count))
     return Headline(
         count=count,
-        satisfaction=round(sum(acc.sat) / len(acc.sat), 2) if acc.sat else None,
+        # One decimal, as the programme dashboard shows the same figure (dashboard.py).
+        satisfaction=round(sum(acc.sat) / len(acc.sat), 1) if acc.sat else None,
         nps=nps_of(acc.nps),
         application_rate=round(100 * acc.app_yes / acc.app_all) if acc.app_all else None,
     )

@@ -50,7 +50,7 @@ def test_named_survey_figures(cast: Any, data: dict[str, Any]) -> None:
     assert by_kind["likert"]["average"] == round(11 / 3, 2)
     single = {d["value"]: d for d in by_kind["single"]["distribution"]}
     assert single["a"]["count"] == 2 and single["a"]["percent"] == 67 and single["c"]["count"] == 0
-    assert figures["headline"].satisfaction == round(11 / 3, 2)
+    assert figures["headline"].satisfaction == round(11 / 3, 1)  # as on the dashboard
     assert figures["headline"].nps == 33
 
 

@@ -416,7 +416,8 @@ def question_move(*, actor: Any, question: Question, direction: str) -> Question
     """Swap a question with its neighbour ("up" or "down"); at an end, nothing changes."""
     if direction not in ("up", "down"):
         raise ValidationFailed({"direction": [_("Move a question up or down.")]})
-    survey = question.survey
+    # The survey locked first, as step_move locks its path: two moves at once renumber in turn.
+    survey = Survey.objects.select_for_update().get(pk=question.survey_id)
     _renumber(survey)
     ordered = list(survey.questions.order_by("position", "id"))
     index = next(i for i, q in enumerate(ordered) if q.pk == question.pk)

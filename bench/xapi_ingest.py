@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import datetime as dt
 import json
 import multiprocessing as mp
 import os
@@ -72,6 +73,21 @@ def _setup() -> str:
     return f"{connection.vendor} ({os.environ.get('PILOTAGE_VAR_DIR', 'DATABASE_URL')})"
 
 
+# "year": timestamps spread over 2024 (a replay of a year, as in every round so far: the
+# daily counts then touch a random day per statement); "recent": within the last three days
+# (live traffic: the daily counts touch a few days).
+TIMESTAMPS = "year"
+
+
+def _timestamp(rng: random.Random) -> str:
+    if TIMESTAMPS == "recent":
+        moment = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=rng.randint(0, 3 * 86_400))
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(6, 20):02d}:{rng.randint(0, 59):02d}:00Z"
+    )
+
+
 def _statement(rng: random.Random) -> dict[str, Any]:
     learner = rng.randrange(LEARNERS)
     course = rng.randrange(ACTIVITIES // 10)
@@ -94,8 +110,7 @@ def _statement(rng: random.Random) -> dict[str, Any]:
             "contextActivities": {"parent": [{"id": f"https://courses.example.com/c{course}"}]},
             "platform": "Bench",
         },
-        "timestamp": f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(6, 20):02d}:"
-        f"{rng.randint(0, 59):02d}:00Z",
+        "timestamp": _timestamp(rng),
     }
     if verb in ("completed", "passed", "failed"):
         stmt["result"] = {
@@ -331,8 +346,16 @@ def main() -> None:
         default=3600,
         help="seconds of stored time between two copies of --grow-to (default: %(default)s)",
     )
+    parser.add_argument(
+        "--timestamps",
+        choices=["year", "recent"],
+        default="year",
+        help="statement timestamps over 2024 (a replay) or within the last three days (live traffic)",
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    global TIMESTAMPS
+    TIMESTAMPS = args.timestamps
 
     where = _setup()
     from pilotage.lrs.http import hash_secret
@@ -341,7 +364,9 @@ def main() -> None:
     LrsClient.objects.get_or_create(
         key=KEY, defaults={"name": "bench", "secret_hash": hash_secret(SECRET), "scopes": ["all"]}
     )
-    print(f"database: {where}; path: {args.path}; load average before: {os.getloadavg()[0]:.2f}")
+    print(
+        f"database: {where}; path: {args.path}; timestamps: {TIMESTAMPS}; load average before: {os.getloadavg()[0]:.2f}"
+    )
 
     if "growth" not in skip:
         began = time.monotonic()

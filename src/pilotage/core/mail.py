@@ -19,9 +19,11 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from pilotage.core.site import site_url
+
 
 def render_message(template: str, context: dict[str, Any], language: str) -> tuple[str, str]:
-    ctx = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    ctx = {"site_url": site_url(), **context}
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
         body = render_to_string(f"{template}.txt", ctx)

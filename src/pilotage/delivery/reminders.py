@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from pilotage.core.audit import audit_record
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.mail import notify
+from pilotage.core.site import site_url
 from pilotage.delivery.models import Cohort, Enrolment, ReminderRule, ReminderSend, Session
 
 logger = logging.getLogger(__name__)
@@ -278,11 +279,10 @@ def _fmt_session(session: Session) -> str:
 
 
 def _url(name: str, fallback: str) -> str:
-    site = str(settings.SITE_URL).rstrip("/")
     try:
-        return site + reverse(name)
+        return site_url(reverse(name))
     except NoReverseMatch:
-        return site + fallback
+        return site_url(fallback)
 
 
 def _recipient(due: Due) -> tuple[str, str, str]:

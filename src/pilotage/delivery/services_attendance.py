@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from pilotage.core.audit import audit_record
 from pilotage.core.errors import ValidationFailed
+from pilotage.core.site import site_url
 from pilotage.delivery import xapi
 from pilotage.delivery.models import Attendance, Enrolment, Session, SessionChange
 from pilotage.delivery.services_cohorts import session_attendees
@@ -45,7 +46,7 @@ MEETING_TYPE = "http://adlnet.gov/expapi/activities/meeting"
 
 def session_iri(session: Session) -> str:
     """The xAPI activity id of a session (stable: its uid)."""
-    return f"{str(settings.SITE_URL).rstrip('/')}/xapi/activities/sessions/{session.uid}"
+    return site_url(f"/xapi/activities/sessions/{session.uid}")
 
 
 def seated_enrolments(session: Session) -> QuerySet[Enrolment]:

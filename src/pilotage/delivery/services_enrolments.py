@@ -27,7 +27,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +37,7 @@ from pilotage.core.errors import ValidationFailed
 from pilotage.core.jobs import enqueue_on_commit, job_create
 from pilotage.core.mail import notify
 from pilotage.core.models import Job
+from pilotage.core.site import site_url
 from pilotage.delivery import ical
 from pilotage.delivery import services_cohorts as caps
 from pilotage.delivery.models import Cohort, DeliverySettings, Enrolment, EnrolmentEvent, Session, StepProgress
@@ -269,7 +269,7 @@ def _notify_pending(enrolment: Enrolment) -> None:
             "cohort": enrolment.cohort,
             "employee": enrolment.employee,
             "manager": manager,
-            "approvals_url": str(settings.SITE_URL).rstrip("/") + reverse("portal:approvals"),
+            "approvals_url": site_url(reverse("portal:approvals")),
         },
     )
 
@@ -286,7 +286,7 @@ def _notify_decision(enrolment: Enrolment, *, template: str, reason: str = "") -
             "employee": enrolment.employee,
             "reason": reason,
             "waitlisted": enrolment.status == Enrolment.Status.WAITLISTED,
-            "portal_url": str(settings.SITE_URL).rstrip("/") + reverse("portal:enrolment", args=[enrolment.pk]),
+            "portal_url": site_url(reverse("portal:enrolment", args=[enrolment.pk])),
         },
     )
 

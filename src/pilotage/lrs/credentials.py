@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from pilotage.core.audit import audit_record
 from pilotage.core.errors import ValidationFailed
+from pilotage.core.site import site_url
 from pilotage.lrs.http import hash_secret
 from pilotage.lrs.models import LrsClient
 
@@ -28,7 +29,7 @@ KNOWN_SCOPES = (*LrsClient.Scope.values, ALL_SCOPE)
 
 def xapi_endpoint() -> str:
     """The endpoint to paste into an authoring tool: SITE_URL + /xapi/."""
-    return settings.SITE_URL.rstrip("/") + "/xapi/"
+    return site_url("/xapi/")
 
 
 def lrs_client_status(client: LrsClient) -> str:

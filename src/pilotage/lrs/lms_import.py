@@ -47,6 +47,7 @@ from pilotage.core.audit import audit_record
 from pilotage.core.errors import ValidationFailed
 from pilotage.core.jobs import enqueue_on_commit, job_create
 from pilotage.core.models import Job
+from pilotage.core.site import site_url
 from pilotage.core.tabular import Table, normalize_header
 from pilotage.lrs import validation
 from pilotage.lrs.errors import XapiError
@@ -490,7 +491,7 @@ def course_iri(value: str) -> str:
     slug = slugify(text)
     if not slug:
         raise ValueError(value)
-    return f"{settings.SITE_URL.rstrip('/')}/xapi/activities/lms/{slug}"
+    return site_url(f"/xapi/activities/lms/{slug}")
 
 
 def _registration(value: str, learner: str, course: str) -> str:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from pilotage.core.site import site_url
 
 ALL_MANDATORY = "all_mandatory"
 N_OF_M = "n_of_m"
@@ -31,18 +32,14 @@ MAX_DURATION_MINUTES = 10_000
 # --- xAPI activity IRIs ----------------------------------------------------------------------
 
 
-def _site() -> str:
-    return str(settings.SITE_URL).rstrip("/")
-
-
 def step_iri(uid: UUID | str) -> str:
     """The xAPI activity id of a step: set once at creation, never changed."""
-    return f"{_site()}/xapi/activities/steps/{uid}"
+    return site_url(f"/xapi/activities/steps/{uid}")
 
 
 def path_iri(uid: UUID | str) -> str:
     """The xAPI activity id of a whole path (the parent of its steps in statements' context)."""
-    return f"{_site()}/xapi/activities/paths/{uid}"
+    return site_url(f"/xapi/activities/paths/{uid}")
 
 
 # --- prerequisites -------------------------------------------------------------------------

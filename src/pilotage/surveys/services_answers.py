@@ -19,13 +19,13 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilotage.core.audit import audit_record
 from pilotage.core.errors import NotFound, ValidationFailed
+from pilotage.core.site import site_url
 from pilotage.delivery import xapi
 from pilotage.lrs.services import statement_store
 from pilotage.programmes import paths
@@ -46,16 +46,12 @@ class InvitationClosed(ValidationFailed):
     """Past its closing date, or its survey archived."""
 
 
-def _site() -> str:
-    return str(settings.SITE_URL).rstrip("/")
-
-
 def question_iri(question: Question) -> str:
-    return f"{_site()}/xapi/activities/questions/{question.uid}"
+    return site_url(f"/xapi/activities/questions/{question.uid}")
 
 
 def survey_iri(survey: Survey) -> str:
-    return f"{_site()}/xapi/activities/surveys/{survey.uid}"
+    return site_url(f"/xapi/activities/surveys/{survey.uid}")
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -265,7 +261,7 @@ def anonymous_actor() -> dict[str, Any]:
     """A one-off account: nothing ties it to the person, nor two answers to each other."""
     return {
         "objectType": "Agent",
-        "account": {"homePage": _site() + ANON_HOMEPAGE_SUFFIX, "name": f"anonymous-{uuid.uuid4()}"},
+        "account": {"homePage": site_url(ANON_HOMEPAGE_SUFFIX), "name": f"anonymous-{uuid.uuid4()}"},
     }
 
 

@@ -30,12 +30,6 @@ from django.db import connection, models
 from pilotage.lrs import fastjson
 
 
-def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return field
-
-
 def _sqlite_datetime(value: dt.datetime | None) -> str | None:
     """What ``adapt_datetimefield_value`` writes on SQLite (naive text in the connection's
     time zone), without its per-value checks: ~3x faster, and it runs 5 times a statement."""
@@ -115,10 +109,6 @@ class _PgCursor:
         return self.cursor.fetchall()
 
 
-def _pg_cursor() -> _PgCursor:
-    return _PgCursor()
-
-
 def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     """The field behind ``name`` (a field name, a foreign key's ``<name>_id``, or ``pk``)."""
     if name == "pk":
@@ -171,15 +161,15 @@ def rows_in(
             return [tuple(row) for row in rows]
         out = []
         for row in rows:
-            values = list(row)
+            converted = list(row)
             for i, col, functions in converters:
                 for function in functions:
-                    values[i] = function(values[i], col, connection)
-            out.append(tuple(values))
+                    converted[i] = function(converted[i], col, connection)
+            out.append(tuple(converted))
         return out
 
     if connection.vendor == "postgresql":
-        with _pg_cursor() as pg:
+        with _PgCursor() as pg:
             # ``index_only``: an index probe per key whatever the statistics say. Before
             # autovacuum has analysed a table that grows fast, the planner assumes no NULLs
             # and ~0.5 % of rows per key: for the ingest's check against the partial index
@@ -189,15 +179,15 @@ def rows_in(
             # keys: up to 100 the planner picks the index on its own even without statistics
             # (EXPLAIN at 100,000 statements: bitmap index scans for 1 to 100 keys, a
             # sequential scan for 1,000), and a single-statement POST stays short.
-            in_transaction = index_only and len(values) > 100 and not connection.get_autocommit()
-            if in_transaction:
+            forced = index_only and len(values) > 100 and not connection.get_autocommit()
+            if forced:
                 pg.execute("SET LOCAL enable_seqscan = off")
             pg.execute(
                 f"SELECT {select} FROM {table} WHERE {column} = ANY(%b::{columns[0].db_type(connection)}[]){tail}",
                 [list(values)],
             )
             rows = pg.fetchall()
-            if in_transaction:
+            if forced:
                 pg.execute("SET LOCAL enable_seqscan = on")
             return convert(rows)
     adapt = _adapter(columns[0])
@@ -241,7 +231,7 @@ def _pg_text(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
 def _pg_copy(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], returning: bool
 ) -> list[int]:
-    columns = [_field(model, name) for name in fields]
+    columns = [_column(model, name) for name in fields]
     adapters = [_pg_text(f) for f in columns]
     quote = connection.ops.quote_name
     table = model._meta.db_table
@@ -276,7 +266,7 @@ def insert(
         return []
     if connection.vendor == "postgresql":
         return _pg_copy(model, fields, rows, returning)
-    columns = [_field(model, name) for name in fields]
+    columns = [_column(model, name) for name in fields]
     adapters = [_adapter(f) for f in columns]
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(str(f.column)) for f in columns)}) VALUES "
@@ -310,10 +300,10 @@ def upsert(
     # the same order (no deadlock on PostgreSQL).
     positions = [list(fields).index(name) for name in conflict]
     rows = sorted(rows, key=lambda row: tuple(str(row[i]) for i in positions))
-    columns = [_field(model, name) for name in fields]
+    columns = [_column(model, name) for name in fields]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    keys = ", ".join(quote(str(_field(model, name).column)) for name in conflict)
+    keys = ", ".join(quote(str(_column(model, name).column)) for name in conflict)
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in columns)
         sql = (
@@ -321,7 +311,7 @@ def upsert(
             f"SELECT * FROM unnest({arrays}) ON CONFLICT ({keys}) DO UPDATE SET {merge.format(t=table)}"
         )
         texts = [_pg_text(f) for f in columns]
-        with _pg_cursor() as pg:
+        with _PgCursor() as pg:
             pg.execute(sql, [[adapt(row[i]) for row in rows] for i, adapt in enumerate(texts)])
         return
     adapters = [_adapter(f) for f in columns]

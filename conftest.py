@@ -184,3 +184,16 @@ def _reference_data_after_flushes(request: Any) -> None:
     if transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         restore_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_settings() -> Any:
+    """Each test starts in the tests' language (``LANGUAGE_CODE``, English): a request in
+    French by an earlier test in the same worker leaves French active in the thread (the
+    locale middleware activates a language and nothing deactivates it), which made English
+    assertions on service messages fail depending on the order under ``-n 2``."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -42,6 +42,7 @@ from pilotage.delivery.models import Cohort, Enrolment
 from pilotage.people.models import OrgUnit
 from pilotage.programmes.models import Programme
 from pilotage.surveys.models import ANONYMITY_THRESHOLD, MEASURED_KINDS, Answer, Question, Response
+from pilotage.surveys.results import withhold_complements
 
 STAGES = ("enrolled", "started", "completed", "passed")
 STAGE_LABELS = {
@@ -324,20 +325,14 @@ def _survey(row: Mapping[str, Any]) -> SurveyFigures:
     return SurveyFigures(**values)
 
 
-def _withheld_total(rows: list[SurveyFigures], measure: str) -> int:
-    return sum(r.responses(measure) for r in rows if r.responses(measure) and not r.shown(measure))
-
-
 def _suppress_complements(rows: list[SurveyFigures]) -> None:
     """Within one breakdown, withheld rows adding up to fewer than the threshold could be
-    recovered from the total and the rows shown: withhold the next smallest shown rows until the
-    withheld rows reach the threshold (or all are withheld)."""
+    recovered from the total and the rows shown (``results.withhold_complements``)."""
     for measure in MEASURES:
-        while 0 < _withheld_total(rows, measure) < ANONYMITY_THRESHOLD:
-            shown = [r for r in rows if r.shown(measure)]
-            if not shown:
-                break
-            min(shown, key=lambda r: r.responses(measure)).suppressed.add(measure)
+        counts = {index: r.responses(measure) for index, r in enumerate(rows)}
+        hidden = {index for index, r in enumerate(rows) if not r.shown(measure)}
+        for index in withhold_complements(counts, hidden) - hidden:
+            rows[index].suppressed.add(measure)
 
 
 def _suppress_differences(figures: SurveyFigures, baseline: SurveyFigures) -> None:

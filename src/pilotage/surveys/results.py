@@ -223,6 +223,15 @@ def _rows_withheld(survey: Survey, counts: dict[int, int], *, total: int, baseli
         if n < ANONYMITY_THRESHOLD or small_difference(survey, n, total) or small_difference(survey, n, baseline)
     }
     # The loose responses are as good as withheld: the total minus the rows shown gives them.
+    return withhold_complements(counts, withheld, loose=loose)
+
+
+def withhold_complements(counts: dict[int, int], withheld: set[int], *, loose: int = 0) -> set[int]:
+    """``withheld`` and, while the withheld rows of a breakdown (with ``loose`` responses in no
+    row) add up to 1 to 4 responses — the total minus the rows shown would give them away —
+    the next smallest shown row (ties: the smallest key), until they reach the threshold or
+    all are withheld. The rule of the results page and of the programme dashboard."""
+    withheld = set(withheld)
     while 0 < sum(counts[k] for k in withheld) + loose < ANONYMITY_THRESHOLD:
         shown = [k for k in counts if k not in withheld]
         if not shown:

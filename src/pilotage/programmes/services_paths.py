@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from pilotage.core import ordering
 from pilotage.core.audit import audit_record, diff, snapshot
 from pilotage.core.errors import ValidationFailed
 from pilotage.people.models import Language
@@ -191,14 +192,7 @@ def _check_prerequisites(
 
 def _renumber(path: LearningPath, ordered: Sequence[PathStep] | None = None) -> None:
     """Positions 1…n in the given order (default: the current one)."""
-    steps = list(ordered) if ordered is not None else list(path.steps.order_by("position", "id"))
-    changed = []
-    for i, s in enumerate(steps, start=1):
-        if s.position != i:
-            s.position = i
-            changed.append(s)
-    if changed:
-        PathStep.objects.bulk_update(changed, ["position"])
+    ordering.renumber(list(ordered) if ordered is not None else list(path.steps.order_by("position", "id")))
 
 
 def _lock(path: LearningPath) -> LearningPath:
@@ -434,16 +428,14 @@ def path_reorder(*, actor: Any, path: LearningPath, step_ids: Sequence[Any]) -> 
 def step_move(*, actor: Any, step: PathStep, direction: str) -> bool:
     """Swap a step with its neighbour above ("up") or below ("down") — the keyboard way to
     reorder. False when it is already first/last (nothing changes)."""
-    if direction not in ("up", "down"):
+    if direction not in ordering.DIRECTIONS:
         raise ValidationFailed({"direction": [_("Move a step “up” or “down”.")]})
     path = _lock(step.path)
-    ordered = list(path.steps.order_by("position", "id"))
-    ids = [s.pk for s in ordered]
-    i = ids.index(step.pk)
-    j = i - 1 if direction == "up" else i + 1
-    if not 0 <= j < len(ordered):
+    current = list(path.steps.order_by("position", "id"))
+    ids = [s.pk for s in current]
+    ordered = ordering.swapped(current, step, direction)
+    if ordered is None:
         return False
-    ordered[i], ordered[j] = ordered[j], ordered[i]
     _renumber(path, ordered)
     audit_record(
         actor=actor,

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pilotage.core import ordering
 from pilotage.core.audit import audit_record, diff
 from pilotage.core.errors import PermissionDenied, ValidationFailed
 from pilotage.people.audiences import audience_members
@@ -534,19 +535,14 @@ def rule_update(
 def rule_move(*, actor: Any, rule: Rule, direction: str) -> Rule:
     """Move a rule one place up or down in its draft (the order in which reasons are listed)."""
     _require_rules_editor(actor)
-    if direction not in {"up", "down"}:
+    if direction not in ordering.DIRECTIONS:
         raise ValidationFailed({"direction": [_("Move a rule “up” or “down”.")]})
     rule = Rule.objects.select_related("ruleset").get(pk=rule.pk)
     ruleset = RuleSet.objects.select_for_update().get(pk=rule.ruleset_id)
     _require_draft(ruleset)
-    rules = list(ruleset.rules.order_by("position", "id"))
-    index = next(i for i, r in enumerate(rules) if r.pk == rule.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(rules):
-        rules[index], rules[other] = rules[other], rules[index]
-    for position, r in enumerate(rules):
-        r.position = position
-    Rule.objects.bulk_update(rules, ["position"])
+    current = list(ruleset.rules.order_by("position", "id"))
+    rules = ordering.swapped(current, rule, direction) or current
+    ordering.renumber(rules, start=0)
     audit_record(actor=actor, action="rule.move", instance=rule, changes={"direction": direction})
     return next(r for r in rules if r.pk == rule.pk)
 

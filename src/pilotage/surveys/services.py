@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from pilotage.core import ordering
 from pilotage.core.audit import audit_record, diff, snapshot
 from pilotage.core.errors import ValidationFailed
 from pilotage.programmes.models import Programme
@@ -406,27 +407,23 @@ def question_delete(*, actor: Any, question: Question) -> None:
 
 
 def _renumber(survey: Survey) -> None:
-    for index, question in enumerate(survey.questions.order_by("position", "id"), start=1):
-        if question.position != index:
-            Question.objects.filter(pk=question.pk).update(position=index)
+    ordering.renumber(list(survey.questions.order_by("position", "id")))
 
 
 @transaction.atomic
 def question_move(*, actor: Any, question: Question, direction: str) -> Question:
     """Swap a question with its neighbour ("up" or "down"); at an end, nothing changes."""
-    if direction not in ("up", "down"):
+    if direction not in ordering.DIRECTIONS:
         raise ValidationFailed({"direction": [_("Move a question up or down.")]})
     # The survey locked first, as step_move locks its path: two moves at once renumber in turn.
     survey = Survey.objects.select_for_update().get(pk=question.survey_id)
-    _renumber(survey)
-    ordered = list(survey.questions.order_by("position", "id"))
-    index = next(i for i, q in enumerate(ordered) if q.pk == question.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(ordered):
-        a, b = ordered[index], ordered[other]
-        Question.objects.filter(pk=a.pk).update(position=b.position)
-        Question.objects.filter(pk=b.pk).update(position=a.position)
-        audit_record(actor=actor, action="survey.question_move", instance=survey, note=f"question {a.pk} {direction}")
+    ordered = ordering.swapped(list(survey.questions.order_by("position", "id")), question, direction)
+    if ordered is not None:
+        ordering.renumber(ordered)
+        note = f"question {question.pk} {direction}"
+        audit_record(actor=actor, action="survey.question_move", instance=survey, note=note)
+    else:
+        _renumber(survey)
     question.refresh_from_db()
     return question
 

@@ -69,7 +69,7 @@ marker.write_text("done")
 """
 
 
-def _child(var_dir: Path, marker: Path, mode: str) -> subprocess.Popen[bytes]:
+def _child_env(var_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # always the SQLite file
     env.update(
         DJANGO_SETTINGS_MODULE="pilotage.config.settings",
@@ -78,9 +78,13 @@ def _child(var_dir: Path, marker: Path, mode: str) -> subprocess.Popen[bytes]:
         DEBUG="false",
         PYTHONPATH=str(SRC),
     )
+    return env
+
+
+def _child(var_dir: Path, marker: Path, mode: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, str(marker), mode, str(BATCH)],
-        env=env,
+        env=_child_env(var_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -123,6 +127,11 @@ def test_a_server_killed_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None
     assert statements in (0, BATCH)
     assert (progress, daily) == (statements, statements)  # projections agree with the statements
     assert (statements, refs) == (0, 0)  # killed before the commit: none of it
+    # The killed child held its writer's turn (0041): the kernel released it with the process.
+    import fcntl
+
+    with open(tmp_path / "pilotage.sqlite3-ingest-lock") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if still held
 
     # The same file takes the same batch to the end afterwards: all of it, once.
     marker.unlink()
@@ -149,3 +158,56 @@ def test_sqlite_connections_checkpoint_every_30000_pages() -> None:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint")
         assert cursor.fetchone()[0] == 30_000
+
+
+def _waiting_on_flock(pid: int) -> bool:
+    """Whether process ``pid`` is blocked on a ``flock`` (``/proc/locks`` lists waiters with
+    ``->``)."""
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "->" in fields and "FLOCK" in fields and str(pid) in fields:
+            return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads /proc/locks (Linux)")
+def test_sqlite_batches_take_their_turn_on_the_ingest_lock_file(tmp_path: Path) -> None:
+    """Decision 0041: on a SQLite file, a batch waits for its turn on an exclusive ``flock``
+    of ``<database>-ingest-lock`` (woken by the kernel, not by SQLite's busy sleeps), taken
+    before its transaction opens and released after it commits."""
+    import fcntl
+
+    lock_file = tmp_path / "pilotage.sqlite3-ingest-lock"
+    marker = tmp_path / "done"
+    with open(lock_file, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # someone else's turn
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(marker), "run", "50"],
+            env=_child_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            deadline = time.monotonic() + DEADLINE
+            while not _waiting_on_flock(child.pid):
+                if child.poll() is not None:
+                    raise AssertionError(
+                        f"the child did not wait for its turn: {child.communicate()[1].decode()[-2000:]}"
+                    )
+                assert time.monotonic() < deadline, "the child never queued for its turn"
+                time.sleep(0.05)
+            assert _counts(tmp_path / "pilotage.sqlite3")[0] == 0  # it waits, nothing stored
+        except BaseException:
+            child.kill()
+            child.wait(timeout=DEADLINE)
+            raise
+    # The turn released (file closed): the batch goes through.
+    try:
+        _, err = child.communicate(timeout=DEADLINE)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=DEADLINE)
+    assert child.returncode == 0, err.decode()[-2000:]
+    assert marker.read_text() == "done"
+    assert _counts(tmp_path / "pilotage.sqlite3")[0] == 50

@@ -41,6 +41,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from pilotage.core import gcpause
 from pilotage.lrs import bulk, projections, validation
 from pilotage.lrs.errors import Conflict, XapiError
 from pilotage.lrs.models import (
@@ -360,6 +361,7 @@ def _same_statement(stored: Statement, new: _Prepared, received: dict[str, Any])
 # --- the service ---------------------------------------------------------------------------------
 
 
+@gcpause.paused()  # ~100,000 objects a batch of 1,000: see core.gcpause
 def statement_store(
     *,
     statements: list[dict[str, Any]],

@@ -105,6 +105,34 @@ def test_put_post_get_round_trip(client: Client, lrs: dict[str, str]) -> None:
     assert LrsClient.objects.get(key="tool").statement_count == 3
 
 
+def test_a_batch_is_parsed_and_stored_with_the_cyclic_collector_paused(
+    client: Client, lrs: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """core.gcpause: the collector is off while the request's body is parsed and its batch
+    written, and back on after (a statement's ~100 objects, a thousand at a time)."""
+    import gc
+
+    from pilotage.lrs import services, validation
+
+    seen: list[tuple[str, bool]] = []
+    parse, write = validation.loads_strict, services._write
+
+    def parse_spy(raw: Any) -> Any:
+        seen.append(("parse", gc.isenabled()))
+        return parse(raw)
+
+    def write_spy(**kwargs: Any) -> Any:
+        seen.append(("write", gc.isenabled()))
+        return write(**kwargs)
+
+    monkeypatch.setattr(validation, "loads_strict", parse_spy)
+    monkeypatch.setattr(services, "_write", write_spy)
+    assert post(client, lrs, [stmt(), stmt("completed")]).status_code == 200
+    assert seen == [("parse", False), ("write", False)]
+    assert gc.isenabled()
+    assert Statement.objects.count() == 2
+
+
 def test_version_2_statements_get_version_2(client: Client, lrs: dict[str, str]) -> None:
     headers = {**lrs, "HTTP_X_EXPERIENCE_API_VERSION": "2.0.0"}
     (sid,) = post(client, headers, stmt(timestamp="2024-05-01T10:00:00Z")).json()

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
+from pilotage.core import gcpause
 from pilotage.lrs import fastjson, queries, services, validation
 from pilotage.lrs.errors import XapiError
 from pilotage.lrs.http import json_response, xapi_view
@@ -156,6 +157,11 @@ def _check_signatures(statements: list[dict[str, Any]], attachments: dict[str, t
 def _resource(request: HttpRequest, *, client: LrsClient, version: str) -> HttpResponse:
     if request.method in ("GET", "HEAD"):
         return _get(request, client=client)
+    with gcpause.paused():  # ~100,000 objects a batch of 1,000: see core.gcpause
+        return _store(request, client=client, version=version)
+
+
+def _store(request: HttpRequest, *, client: LrsClient, version: str) -> HttpResponse:
     params = _params(request)
     body, attachments = _read_body(request)
     if request.method == "PUT":

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 from pilotage.lrs import fastjson
@@ -109,6 +111,20 @@ class _PgCursor:
         return self.cursor.fetchall()
 
 
+def _json_value(value: Any, expression: Any, connection: Any) -> Any:
+    """``JSONField.from_db_value`` with orjson (falling back to ``json`` for what orjson
+    refuses, integers past 64 bits; text that is not JSON comes back as it is, as there)."""
+    if not isinstance(value, (str, bytes)):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+
+
 def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     """The field behind ``name`` (a field name, a foreign key's ``<name>_id``, or ``pk``)."""
     if name == "pk":
@@ -153,6 +169,10 @@ def rows_in(
     for i, f in enumerate(columns):
         col = f.get_col(model._meta.db_table)
         found_converters = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+        if isinstance(f, models.JSONField) and f.decoder is None:
+            # JSON text read with orjson rather than ``json.loads`` (the definitions of a
+            # batch's activities: ~3 ms of a batch), the same values.
+            found_converters = [_json_value if c == f.from_db_value else c for c in found_converters]
         if found_converters:
             converters.append((i, col, found_converters))
 
@@ -298,8 +318,14 @@ def upsert(
         return
     # Rows in conflict-key order: concurrent batches updating overlapping keys lock them in
     # the same order (no deadlock on PostgreSQL).
-    positions = [list(fields).index(name) for name in conflict]
-    rows = sorted(rows, key=lambda row: tuple(str(row[i]) for i in positions))
+    # The key is text, so that values of mixed types (None, UUID or its text) still order,
+    # and the same whatever type a caller passes; one join per row rather than a tuple of
+    # str() (~4 ms a batch of 1,000 on the two projections' upserts).
+    key = operator.itemgetter(*[list(fields).index(name) for name in conflict])
+    if len(conflict) == 1:
+        rows = sorted(rows, key=lambda row: str(key(row)))
+    else:
+        rows = sorted(rows, key=lambda row: "\x1f".join(map(str, key(row))))
     columns = [_column(model, name) for name in fields]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)

@@ -1336,9 +1336,19 @@ def test_substatement_timestamp_compared_as_instant() -> None:
 # --------------------------------------------------------------------------- strict JSON
 
 
-def test_loads_strict_rejects_duplicate_keys() -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"actor": {"mbox": "mailto:a@example.com", "mbox": "mailto:b@example.com"}}',
+        '{"actor":{"mbox":"mailto:a@example.com","mbox":"mailto:b@example.com"}}',  # compact
+        '{"actor": {"mbox" : "mailto:a@example.com", "mbox": "x"}}',  # a blank before a colon
+        '{\n  "a": {\n    "k": 1,\n    "k"\n: 2\n  }\n}',  # pretty-printed, a line break before one
+        '{"a":"x\\":y","a":1}',  # an escaped quote then a colon inside a string
+    ],
+)
+def test_loads_strict_rejects_duplicate_keys(text: str) -> None:
     with pytest.raises(XapiError) as caught:
-        loads_strict('{"actor": {"mbox": "mailto:a@example.com", "mbox": "mailto:b@example.com"}}')
+        loads_strict(text)
     assert caught.value.rule == "duplicate-key"
 
 

@@ -111,11 +111,21 @@ def error_response(exc: XapiError) -> HttpResponse:
     return response
 
 
-def response_version(request: HttpRequest) -> str:
-    """The ``X-Experience-API-Version`` of the answer: "1.0.3" to a 1.0.x client (the latest
-    1.0 patch, XAPI-00333), "2.0.0" otherwise (errors included, even a missing header)."""
+def response_version(request: HttpRequest, *, unversioned: str = "1.0.3") -> str:
+    """The ``X-Experience-API-Version`` of the answer: "2.0.0" to a 2.0 client, "1.0.3" to a
+    1.0.x client (the latest patch of the version spoken, XAPI-00333), ``unversioned`` to a
+    request with no version or one not supported.
+
+    ``unversioned`` is "1.0.3" for the resources that require a version: their 400 then
+    answers in 1.0.3, as the ADL conformance suite of 1.0.3 expects (``1.0.x``, XAPI-00321;
+    the one of 2.0 accepts ``1.0.x`` or ``2.0.x``). /about, which needs no version, speaks
+    the latest ("2.0.0") to such a request (XAPI-00316, XAPI-00317)."""
     raw = request.headers.get("X-Experience-API-Version", "").strip()
-    return "1.0.3" if raw.startswith("1.0") else CURRENT_VERSION
+    if raw in ("2.0", "2.0.0") or raw.startswith("2.0."):
+        return CURRENT_VERSION
+    if raw.startswith("1.0"):
+        return "1.0.3"
+    return unversioned
 
 
 def consistent_through_now() -> str:
@@ -124,10 +134,12 @@ def consistent_through_now() -> str:
     return timezone.now().astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _finish(response: HttpResponse, request: HttpRequest, *, consistent_through: bool = False) -> HttpResponse:
+def _finish(
+    response: HttpResponse, request: HttpRequest, *, unversioned: str, consistent_through: bool = False
+) -> HttpResponse:
     for name, value in CORS_HEADERS.items():
         response[name] = value
-    response["X-Experience-API-Version"] = response_version(request)
+    response["X-Experience-API-Version"] = response_version(request, unversioned=unversioned)
     if (
         consistent_through
         and request.method in ("GET", "HEAD")
@@ -258,27 +270,32 @@ def xapi_view(
     syntax of 1.0.3 (``POST ?method=...``) is unwrapped here for every resource.
     """
     allowed = {m.upper() for m in methods}
+    unversioned = "1.0.3" if auth else CURRENT_VERSION  # see response_version
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method == "OPTIONS":
-                return _finish(HttpResponse(status=204), request)
+                return _finish(HttpResponse(status=204), request, unversioned=unversioned)
             try:
                 if "method" in request.GET:
                     alternate_request(request, allowed)
                 if request.method not in allowed:
                     response = json_response({"error": f"Method {request.method} not allowed."}, status=405)
                     response["Allow"] = ", ".join(sorted(allowed))
-                    return _finish(response, request)
+                    return _finish(response, request, unversioned=unversioned)
                 _check_size(request)
                 client = None
                 if auth:
                     client = authenticate(request)
                     version = negotiate_version(request)
                 else:
-                    version = "1.0.x" if response_version(request) == "1.0.3" else CURRENT_VERSION
+                    version = (
+                        "1.0.x"
+                        if response_version(request, unversioned=CURRENT_VERSION) == "1.0.3"
+                        else CURRENT_VERSION
+                    )
                 if client is not None and scope_for is not None:
                     require_scope(client, *scope_for(request))
                 response = view(request, *args, client=client, version=version, **kwargs)
@@ -286,7 +303,7 @@ def xapi_view(
                 response = error_response(exc)
             except RequestDataTooBig:
                 response = error_response(_too_large())
-            return _finish(response, request, consistent_through=consistent_through)
+            return _finish(response, request, unversioned=unversioned, consistent_through=consistent_through)
 
         return wrapper
 

@@ -6,7 +6,9 @@ activity IRI, agent IFI, registration) and its id (``stateId`` / ``profileId``).
 Concurrency (xAPI 1.0.3 Communication 3.1, the same in 2.0):
 - ``If-Match`` (an ETag list or ``*``) and ``If-None-Match`` (``*`` or an ETag list) are
   honoured on PUT, POST and DELETE: a failed precondition is 412 and changes nothing;
-- a PUT to an existing *profile* document without either header is 409 — in 1.0.3 the
+- a PUT of a *profile* document without either header is 400 when none exists yet (the
+  client MUST send one, and the ADL suite holds the LRS to enforce it) and 409 when one
+  exists — in 1.0.3 the
   State resource "will permit PUT, POST and DELETE requests without concurrency headers,
   since state conflicts are unlikely"; xAPI 2.0 dropped that exemption (4.1.4), so a 2.0
   PUT to an existing state document without either header is 409 too
@@ -111,12 +113,23 @@ def _check_preconditions(
             )
     if require_precondition is None:
         require_precondition = key.is_profile
-    if method == "PUT" and require_precondition and current is not None and if_match is None and if_none_match is None:
-        raise Conflict(
-            "This profile document already exists: check its current state (GET it), then send the PUT "
-            "again with If-Match set to its current ETag (or If-None-Match: * to create only).",
-            rule="concurrency",
-        )
+    if method == "PUT" and require_precondition and if_match is None and if_none_match is None:
+        if current is not None:
+            raise Conflict(
+                "This profile document already exists: check its current state (GET it), then send the PUT "
+                "again with If-Match set to its current ETag (or If-None-Match: * to create only).",
+                rule="concurrency",
+            )
+        if key.is_profile:
+            # The client MUST send one of the two (Communication 3.1); the ADL conformance
+            # suite holds the LRS to enforce it on the profile resources: 400 even when no
+            # document exists yet (XAPI-00273, XAPI-00287; its issue #158).
+            raise XapiError(
+                "A PUT of a profile document needs If-None-Match: * (to create it) or If-Match with its "
+                "current ETag (to replace it).",
+                path="If-None-Match",
+                rule="concurrency",
+            )
 
 
 def _lock(key: DocumentKey, doc_id: str) -> None:

@@ -402,7 +402,7 @@ def _object_ids(obj: Any) -> Any:
         return obj
     kind = obj.get("objectType", "Activity")
     if kind == "Activity":
-        return {"objectType": "Activity", "id": obj.get("id")}
+        return {"id": obj.get("id")}  # the minimum: objectType "Activity" is the default
     if kind in ("Agent", "Group"):
         return _agent_ids(obj)
     if kind == "SubStatement":
@@ -495,30 +495,76 @@ def _canonical_definition(definition: dict[str, Any], accepted: list[str]) -> di
 def render_statements(statements: list[dict[str, Any]], *, fmt: str, accept_language: str = "") -> list[dict[str, Any]]:
     """The statements in the asked format: ``exact`` as stored, ``ids`` reduced to
     identifiers, ``canonical`` with the LRS's activity definitions and verb displays in one
-    language each (chosen by ``Accept-Language``)."""
+    language each (chosen by ``Accept-Language``), wherever they appear: the statement's
+    verb and object, its context activities, and the same inside a sub-statement."""
     if fmt == "ids":
         return [_statement_ids(s) for s in statements]
     if fmt != "canonical":
         return statements
     accepted = parse_accept_language(accept_language)
-    iris = {s["object"].get("id") for s in statements if s["object"].get("objectType", "Activity") == "Activity"}
-    definitions = dict(Activity.objects.filter(iri__in=iris).values_list("iri", "definition"))
-    displays = dict(Verb.objects.filter(iri__in={s["verb"]["id"] for s in statements}).values_list("iri", "display"))
-    out = []
+    iris: set[str] = set()
+    verb_iris: set[str] = set()
     for stmt in statements:
-        stmt = dict(stmt)
-        verb = dict(stmt["verb"])
-        display = displays.get(verb["id"]) or verb.get("display")
-        if display:
-            verb["display"] = pick_language(display, accepted)
-        stmt["verb"] = verb
-        obj = stmt["object"]
-        if obj.get("objectType", "Activity") == "Activity":
-            definition = definitions.get(obj.get("id")) or obj.get("definition")
-            if definition:
-                stmt["object"] = {**obj, "definition": _canonical_definition(definition, accepted)}
-        out.append(stmt)
-    return out
+        _collect_ids(stmt, iris, verb_iris)
+    definitions = dict(Activity.objects.filter(iri__in=iris).values_list("iri", "definition"))
+    displays = dict(Verb.objects.filter(iri__in=verb_iris).values_list("iri", "display"))
+    return [_canonical_statement(stmt, definitions, displays, accepted) for stmt in statements]
+
+
+def _activities(stmt: dict[str, Any]) -> list[Any]:
+    """The statement's own activities: its object when it is one, its context activities."""
+    found = [stmt.get("object")]
+    context = stmt.get("context")
+    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
+        for group in context["contextActivities"].values():
+            found += group if isinstance(group, list) else [group]
+    return [a for a in found if isinstance(a, dict) and a.get("objectType", "Activity") == "Activity"]
+
+
+def _collect_ids(stmt: dict[str, Any], iris: set[str], verb_iris: set[str]) -> None:
+    verb = stmt.get("verb")
+    if isinstance(verb, dict) and isinstance(verb.get("id"), str):
+        verb_iris.add(verb["id"])
+    iris.update(a["id"] for a in _activities(stmt) if isinstance(a.get("id"), str))
+    obj = stmt.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        _collect_ids(obj, iris, verb_iris)
+
+
+def _canonical_activity(activity: Any, definitions: dict[str, Any], accepted: list[str]) -> Any:
+    if not isinstance(activity, dict) or activity.get("objectType", "Activity") != "Activity":
+        return activity
+    definition = definitions.get(activity.get("id")) or activity.get("definition")
+    return {**activity, "definition": _canonical_definition(definition, accepted)} if definition else activity
+
+
+def _canonical_statement(
+    stmt: dict[str, Any], definitions: dict[str, Any], displays: dict[str, Any], accepted: list[str]
+) -> dict[str, Any]:
+    stmt = dict(stmt)
+    verb = dict(stmt["verb"])
+    display = displays.get(verb["id"]) or verb.get("display")
+    if display:
+        verb["display"] = pick_language(display, accepted)
+    stmt["verb"] = verb
+    obj = stmt["object"]
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        stmt["object"] = _canonical_statement(obj, definitions, displays, accepted)
+    else:
+        stmt["object"] = _canonical_activity(obj, definitions, accepted)
+    context = stmt.get("context")
+    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
+        stmt["context"] = {
+            **context,
+            "contextActivities": {
+                name: [
+                    _canonical_activity(a, definitions, accepted)
+                    for a in (group if isinstance(group, list) else [group])
+                ]
+                for name, group in context["contextActivities"].items()
+            },
+        }
+    return stmt
 
 
 def attachments_of(statements: list[dict[str, Any]]) -> list[Attachment]:

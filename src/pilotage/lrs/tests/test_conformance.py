@@ -428,15 +428,74 @@ def test_format_ids_and_canonical_with_accept_language(lrs: Xapi) -> None:
     language by Accept-Language; exact (the default) keeps every language."""
     sid = lrs.store(with_context())
     ids = lrs.get(STATEMENTS, {"statementId": sid, "format": "ids"}).json()
-    assert ids["verb"] == {"id": VERB} and ids["object"] == {"objectType": "Activity", "id": ACTIVITY}
+    assert ids["verb"] == {"id": VERB} and ids["object"] == {"id": ACTIVITY}  # an activity: its id only
     assert ids["actor"] == {"objectType": "Agent", "mbox": AGENT["mbox"]}
+    assert ids["context"]["contextActivities"]["category"] == [
+        {"id": "http://www.example.com/test/array/statements/pri"}
+    ]
     canonical = lrs.get(STATEMENTS, {"statementId": sid, "format": "canonical"}, headers={"Accept-Language": "en-GB"})
     body = canonical.json()
     assert body["verb"]["display"] == {"en-GB": "attended"}
     assert "en-US" not in body["object"]["definition"]["name"]
+    # The context activities too (XAPI-00172 looks at the category's name and description).
+    category = body["context"]["contextActivities"]["category"][0]["definition"]
+    assert category["name"] == {"en-GB": "pri"} and category["description"] == {"en-GB": "p"}
     exact = lrs.get(STATEMENTS, {"statementId": sid}, headers={"Accept-Language": "en-GB"}).json()
     assert set(exact["verb"]["display"]) == {"en-GB", "en-US"}
     assert set(exact["context"]["contextActivities"]["category"][0]["definition"]["name"]) == {"en-GB", "en-US"}
+
+
+def test_formats_reach_inside_a_sub_statement(lrs: Xapi) -> None:
+    """XAPI-00169, XAPI-00171: ``canonical`` picks one language for the sub-statement's verb
+    and activity too; ``ids`` leaves the sub-statement's activity its id only."""
+    inner_activity = f"http://www.example.com/unicode/{uuid.uuid4()}"
+    sub = {
+        "objectType": "SubStatement",
+        "actor": {"objectType": "Group", "name": "g", "mbox": "mailto:group@example.com"},
+        "verb": {"id": VERB, "display": {"en-GB": "attended", "fr-FR": "a assisté", "de-DE": "besuchte"}},
+        "object": {
+            "objectType": "Activity",
+            "id": inner_activity,
+            "definition": {"name": {"en-GB": "attended", "fr-FR": "assisté"}, "description": {"en": "Unicode"}},
+        },
+        "context": {
+            "contextActivities": {"parent": [{"id": ACTIVITY, "definition": {"name": {"en-GB": "p", "fr": "p"}}}]}
+        },
+    }
+    sid = lrs.store(statement(object=sub))
+    canonical = lrs.get(STATEMENTS, {"statementId": sid, "format": "canonical"}, headers={"Accept-Language": "en-GB"})
+    inner = canonical.json()["object"]
+    assert inner["verb"]["display"] == {"en-GB": "attended"}
+    assert inner["object"]["definition"]["name"] == {"en-GB": "attended"}
+    assert inner["object"]["definition"]["description"] == {"en": "Unicode"}  # no en-GB: the first there is
+    assert set(inner["context"]["contextActivities"]["parent"][0]["definition"]["name"]) == {"en-GB"}
+    ids = lrs.get(STATEMENTS, {"statementId": sid, "format": "ids"}).json()["object"]
+    assert ids["object"] == {"id": inner_activity}
+    assert ids["actor"] == {"objectType": "Group", "mbox": "mailto:group@example.com"}
+
+
+@pytest.mark.parametrize(
+    "attachments",
+    [
+        12345,
+        "should fail",
+        {
+            "usageType": "http://example.com/usage",
+            "display": {"en-US": "A"},
+            "contentType": "text/plain",
+            "length": 1,
+            "sha2": "x",
+        },
+        [12345],
+    ],
+)
+def test_attachments_that_are_not_an_array_of_objects_are_400(lrs: Xapi, attachments: Any) -> None:
+    """XAPI-00102 (the suite's configs/attachments.js): a statement's ``attachments`` is an
+    array of Attachment objects; anything else is a 400 naming the path (was a 500 when the
+    signature check looked at it before validation)."""
+    response = lrs.post(statement(attachments=attachments))
+    assert response.status_code == 400, response.content
+    assert "attachments" in response.json()["path"]
 
 
 # --- Voiding (Data 2.3.2, Communication 2.1.4) --------------------------------------------------
@@ -1260,7 +1319,12 @@ def test_alternate_syntax_documents(lrs1: Xapi) -> None:
     )
     assert again.status_code == 412
     agent_profile = {"agent": AGENT, "profileId": "p2"}
-    assert _alternate(lrs1, AGENT_PROFILE, "PUT", _form(lrs1, content="{}", **agent_profile)).status_code == 204
+    assert (
+        _alternate(
+            lrs1, AGENT_PROFILE, "PUT", _form(lrs1, content="{}", **{"If-None-Match": "*"}, **agent_profile)
+        ).status_code
+        == 204
+    )
     assert _alternate(lrs1, STATE, "DELETE", _form(lrs1, **state)).status_code == 204
     assert lrs1.get(STATE, state).status_code == 404
     assert _alternate(lrs1, ACTIVITIES, "GET", _form(lrs1, activityId=ACTIVITY)).status_code == 200

@@ -253,7 +253,7 @@ def test_documents_need_credentials_and_version(db: Any, client: Client) -> None
 
 def test_activity_profile_put_merge_get_delete(lrs: Lrs) -> None:
     params = {"activityId": ACTIVITY, "profileId": "settings"}
-    assert lrs.request("PUT", ACTIVITY_PROFILE, params, {"theme": "dark"}).status_code == 204
+    assert lrs.request("PUT", ACTIVITY_PROFILE, params, {"theme": "dark"}, **{"If-None-Match": "*"}).status_code == 204
     # POST merges without concurrency headers (the conformance suites post twice).
     assert lrs.request("POST", ACTIVITY_PROFILE, params, {"lang": "fr"}).status_code == 204
     got = lrs.get(ACTIVITY_PROFILE, params)
@@ -263,9 +263,16 @@ def test_activity_profile_put_merge_get_delete(lrs: Lrs) -> None:
     assert lrs.get(ACTIVITY_PROFILE, params).status_code == 404
 
 
-def test_activity_profile_put_on_existing_without_headers_is_409(lrs: Lrs) -> None:
+def test_activity_profile_put_without_headers_is_400_new_and_409_existing(lrs: Lrs) -> None:
+    """Communication 3.1: the client sends If-Match or If-None-Match with a profile PUT. None
+    sent: 400 while no document exists (the ADL suite, XAPI-00273/00287), 409 once one does."""
     params = {"activityId": ACTIVITY, "profileId": "settings"}
-    lrs.request("PUT", ACTIVITY_PROFILE, params, {"v": 1})
+    refused = lrs.request("PUT", ACTIVITY_PROFILE, params, {"v": 1})
+    assert refused.status_code == 400 and refused.json()["rule"] == "concurrency"
+    assert lrs.get(ACTIVITY_PROFILE, params).status_code == 404  # nothing stored
+    agent_params = {"agent": AGENT, "profileId": "settings"}
+    assert lrs.request("PUT", AGENT_PROFILE, agent_params, {"v": 1}).status_code == 400
+    assert lrs.request("PUT", ACTIVITY_PROFILE, params, {"v": 1}, **{"If-None-Match": "*"}).status_code == 204
     conflict = lrs.request("PUT", ACTIVITY_PROFILE, params, {"v": 2})
     assert conflict.status_code == 409
     assert "If-Match" in conflict.json()["error"]
@@ -277,9 +284,13 @@ def test_activity_profile_put_on_existing_without_headers_is_409(lrs: Lrs) -> No
 
 
 def test_activity_profile_ids_since(lrs: Lrs) -> None:
-    lrs.request("PUT", ACTIVITY_PROFILE, {"activityId": ACTIVITY, "profileId": "old"}, {"a": 1})
+    lrs.request(
+        "PUT", ACTIVITY_PROFILE, {"activityId": ACTIVITY, "profileId": "old"}, {"a": 1}, **{"If-None-Match": "*"}
+    )
     Document.objects.update(updated=timezone.now() - dt.timedelta(days=1))
-    lrs.request("PUT", ACTIVITY_PROFILE, {"activityId": ACTIVITY, "profileId": "new"}, {"a": 1})
+    lrs.request(
+        "PUT", ACTIVITY_PROFILE, {"activityId": ACTIVITY, "profileId": "new"}, {"a": 1}, **{"If-None-Match": "*"}
+    )
     since = (timezone.now() - dt.timedelta(hours=1)).isoformat()
     assert lrs.get(ACTIVITY_PROFILE, {"activityId": ACTIVITY, "since": since}).json() == ["new"]
     assert lrs.get(ACTIVITY_PROFILE, {"activityId": "https://example.com/other"}).json() == []
@@ -318,7 +329,7 @@ def test_agent_profile_bad_agent_and_scope(db: Any) -> None:
 def test_version_1_0_3_is_served(db: Any) -> None:
     lrs = make_lrs(["all"], version="1.0.3")
     params = {"activityId": ACTIVITY, "profileId": "p"}
-    assert lrs.request("PUT", ACTIVITY_PROFILE, params, {"a": 1}).status_code == 204
+    assert lrs.request("PUT", ACTIVITY_PROFILE, params, {"a": 1}, **{"If-None-Match": "*"}).status_code == 204
     assert lrs.get(ACTIVITY_PROFILE, params).status_code == 200
 
 

@@ -424,7 +424,7 @@ def test_formats(client: Client, lrs: dict[str, str]) -> None:
 
     ids = get(client, lrs, statementId=sid, format="ids").json()
     assert ids["actor"] == {"objectType": "Agent", "mbox": "mailto:ada@example.com"}
-    assert ids["object"] == {"objectType": "Activity", "id": COURSE}
+    assert ids["object"] == {"id": COURSE}
     assert ids["verb"] == {"id": V + "experienced"}
 
     canonical = client.get(

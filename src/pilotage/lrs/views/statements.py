@@ -134,8 +134,11 @@ def _check_signatures(statements: list[dict[str, Any]], attachments: dict[str, t
     verifies with the key of its ``x5c`` certificate when it carries one, and its payload
     is the statement (``validation.verify_jws``, ``validation.signed_payload_matches``)."""
     for index, stmt in enumerate(statements):
-        for number, attachment in enumerate(stmt.get("attachments") or ()):
-            if attachment.get("usageType") != SIGNATURE_USAGE:
+        listed = stmt.get("attachments")
+        if not isinstance(listed, list):
+            continue  # not an array: validation refuses it (400), with its path
+        for number, attachment in enumerate(listed):
+            if not isinstance(attachment, dict) or attachment.get("usageType") != SIGNATURE_USAGE:
                 continue
             path = f"statements[{index}].attachments[{number}]"
             if attachment.get("contentType") != "application/octet-stream":

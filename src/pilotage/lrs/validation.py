@@ -1049,15 +1049,14 @@ def loads_strict(text: str | bytes) -> Any:
     and for integers past 64 bits that orjson would read as floats).
     """
     raw = text.encode() if isinstance(text, str) else text
-    # JSON spells the escape ``\\u`` in lower case only (its digits here have no case).
-    if b"\\u0022" not in raw and _LONG_NUMBER not in raw.translate(_DIGITS_TO_9):
+    if b"\\u0022" not in raw.lower() and _LONG_NUMBER not in raw.translate(_DIGITS_TO_9):
         try:
             parsed = orjson.loads(raw)
             written = orjson.dumps(parsed)
         except (orjson.JSONDecodeError, orjson.JSONEncodeError):
             pass
         else:
-            if _key_ends(raw) == written.count(b'":'):
+            if len(_KEY_END.findall(raw)) == written.count(b'":'):
                 return parsed
     try:
         return json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant)
@@ -1070,16 +1069,6 @@ def loads_strict(text: str | bytes) -> Any:
 _DIGITS_TO_9 = bytes(57 if 48 <= b <= 57 else 32 for b in range(256))
 _LONG_NUMBER = b"9" * 19
 _KEY_END = re.compile(rb'"\s*:')
-
-
-def _key_ends(raw: bytes) -> int:
-    """How many times ``raw`` has a quote followed by a colon, blanks between allowed. A
-    text with no blank right after a quote (compact JSON, or ``json.dumps``'s ``", "`` and
-    ``": "``) is counted with ``bytes.count`` (2 ms less a batch of 1,000 than the regular
-    expression, which builds a match object per key)."""
-    if b'" ' in raw or b'"\n' in raw or b'"\t' in raw or b'"\r' in raw:
-        return len(_KEY_END.findall(raw))
-    return raw.count(b'":')
 
 
 def validate_agent(value: Any, *, path: str) -> dict[str, Any]:

@@ -90,6 +90,18 @@ def _child(var_dir: Path, marker: Path, mode: str) -> subprocess.Popen[bytes]:
     )
 
 
+def _runs_to_the_end(child: subprocess.Popen[bytes], marker: Path) -> None:
+    """Wait for ``child`` (killed past ``DEADLINE``): it stored its batch and ended well."""
+    try:
+        _, err = child.communicate(timeout=DEADLINE)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=DEADLINE)
+    assert child.returncode == 0, err.decode()[-2000:]
+    assert marker.read_text() == "done"
+
+
 def _counts(database: Path) -> tuple[int, int, int, int]:
     """Statements, references, statements counted by the progress projection and by the
     daily rollup, read with plain sqlite3 (WAL recovery included)."""
@@ -135,15 +147,7 @@ def test_a_server_killed_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None
 
     # The same file takes the same batch to the end afterwards: all of it, once.
     marker.unlink()
-    child = _child(tmp_path, marker, "run")
-    try:
-        _, err = child.communicate(timeout=DEADLINE)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(timeout=DEADLINE)
-    assert child.returncode == 0, err.decode()[-2000:]
-    assert marker.read_text() == "done"
+    _runs_to_the_end(_child(tmp_path, marker, "run"), marker)
     assert _counts(database) == (BATCH, BATCH, BATCH, BATCH)  # one reference each: the parent
 
 
@@ -202,12 +206,5 @@ def test_sqlite_batches_take_their_turn_on_the_ingest_lock_file(tmp_path: Path) 
             child.wait(timeout=DEADLINE)
             raise
     # The turn released (file closed): the batch goes through.
-    try:
-        _, err = child.communicate(timeout=DEADLINE)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(timeout=DEADLINE)
-    assert child.returncode == 0, err.decode()[-2000:]
-    assert marker.read_text() == "done"
+    _runs_to_the_end(child, marker)
     assert _counts(tmp_path / "pilotage.sqlite3")[0] == 50

@@ -534,7 +534,7 @@ def _collect_ids(stmt: dict[str, Any], iris: set[str], verb_iris: set[str]) -> N
 def _canonical_activity(activity: Any, definitions: dict[str, Any], accepted: list[str]) -> Any:
     if not isinstance(activity, dict) or activity.get("objectType", "Activity") != "Activity":
         return activity
-    definition = definitions.get(activity.get("id")) or activity.get("definition")
+    definition = definitions.get(str(activity.get("id"))) or activity.get("definition")
     return {**activity, "definition": _canonical_definition(definition, accepted)} if definition else activity
 
 

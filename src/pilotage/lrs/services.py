@@ -495,7 +495,7 @@ def _writer_turn() -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-WAL_BYTES = 256 * 1024 * 1024  # SQLite write-ahead log size beyond which it is truncated (0040)
+WAL_BYTES = 1024 * 1024 * 1024  # SQLite write-ahead log size beyond which it is truncated (0040)
 
 
 def _checkpoint() -> None:

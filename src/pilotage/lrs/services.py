@@ -487,7 +487,13 @@ def _writer_turn() -> Iterator[None]:
     ):
         yield
         return
-    fd = os.open(f"{connection.settings_dict['NAME']}-ingest-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        # Group-writable (less the umask): a web process and a worker running as two users
+        # of one group share the database, and so the lock.
+        fd = os.open(f"{connection.settings_dict['NAME']}-ingest-lock", os.O_RDWR | os.O_CREAT, 0o660)
+    except OSError:  # no lock file to be had (read-only directory, another owner): SQLite's queue
+        yield
+        return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

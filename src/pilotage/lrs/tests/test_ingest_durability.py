@@ -208,3 +208,33 @@ def test_sqlite_batches_take_their_turn_on_the_ingest_lock_file(tmp_path: Path) 
     # The turn released (file closed): the batch goes through.
     _runs_to_the_end(child, marker)
     assert _counts(tmp_path / "pilotage.sqlite3")[0] == 50
+
+
+@pytest.mark.django_db
+def test_the_turn_falls_back_to_sqlite_s_queue_without_a_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0041: when the lock file cannot be opened (a read-only directory, another owner), a
+    batch still goes through, queueing in SQLite as before."""
+    from django.db import connections
+
+    from pilotage.lrs import services
+
+    connection = connections["default"]  # the wrapper itself, not the proxy (monkeypatch)
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite mechanism")
+    monkeypatch.setattr(connection, "in_atomic_block", False)
+    monkeypatch.setattr(connection.creation, "is_in_memory_db", lambda name: False)
+    monkeypatch.setitem(connection.settings_dict, "NAME", str(tmp_path / "missing-dir" / "db.sqlite3"))
+    with services._writer_turn():
+        entered = True
+    assert entered
+    monkeypatch.setitem(connection.settings_dict, "NAME", str(tmp_path / "db.sqlite3"))
+    import fcntl
+
+    with services._writer_turn():
+        lock_file = tmp_path / "db.sqlite3-ingest-lock"
+        with open(lock_file) as other, pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken by the turn
+    with open(lock_file) as other:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released after it

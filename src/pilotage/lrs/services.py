@@ -435,6 +435,7 @@ def statement_store(
         received[prepared.statement_id] = stmt
 
     _check_attachments(statements, attachments or {})
+    _check_signatures(statements, attachments or {})
 
     def write(known: set[str] | None) -> list[str]:
         return _write(
@@ -744,6 +745,27 @@ def _refresh_definitions(
     seen = sorted(row.pk for row in activity_rows.values() if row.last_seen < stale)
     for chunk in _chunks(seen):
         Activity.objects.filter(pk__in=chunk).update(last_seen=stored_at)
+
+
+def _check_signatures(statements: list[dict[str, Any]], parts: dict[str, tuple[str, bytes]]) -> None:
+    """Signed statements (validated): the JWS is well formed, uses RS256/384/512, its RSA
+    signature verifies with the key of its ``x5c`` certificate when it carries one, and its
+    payload is the statement (``validation.verify_jws``, ``validation.signed_payload_matches``)."""
+    for index, stmt in enumerate(statements):
+        for number, attachment in enumerate(stmt.get("attachments") or ()):
+            if attachment.get("usageType") != validation.SIGNATURE_USAGE:
+                continue
+            path = f"statements[{index}].attachments[{number}]"
+            if attachment.get("contentType") != "application/octet-stream":
+                raise XapiError(
+                    "A signature attachment has contentType application/octet-stream.", path=path, rule="signature"
+                )
+            part = parts.get(attachment.get("sha2", ""))
+            if part is None:
+                raise XapiError("The signature's part is missing.", path=path, rule="signature")
+            payload = validation.verify_jws(part[1], path=path)
+            if not validation.signed_payload_matches(payload, stmt):
+                raise XapiError("The signed payload differs from the statement.", path=path, rule="signature")
 
 
 def _check_attachments(statements: Iterable[dict[str, Any]], parts: dict[str, tuple[str, bytes]]) -> None:

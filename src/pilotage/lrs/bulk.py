@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import operator
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import orjson
 from django.db import connection, models
 
 from pilotage.lrs import fastjson
@@ -112,17 +110,14 @@ class _PgCursor:
 
 
 def _json_value(value: Any, expression: Any, connection: Any) -> Any:
-    """``JSONField.from_db_value`` with orjson (falling back to ``json`` for what orjson
-    refuses, integers past 64 bits; text that is not JSON comes back as it is, as there)."""
+    """``JSONField.from_db_value`` with ``fastjson.loads`` (text that is not JSON comes back
+    as it is, as there)."""
     if not isinstance(value, (str, bytes)):
         return value
     try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError:
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
+        return fastjson.loads(value)
+    except json.JSONDecodeError:
+        return value
 
 
 def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -319,13 +314,10 @@ def upsert(
     # Rows in conflict-key order: concurrent batches updating overlapping keys lock them in
     # the same order (no deadlock on PostgreSQL).
     # The key is text, so that values of mixed types (None, UUID or its text) still order,
-    # and the same whatever type a caller passes; one join per row rather than a tuple of
-    # str() (~4 ms a batch of 1,000 on the two projections' upserts).
-    key = operator.itemgetter(*[list(fields).index(name) for name in conflict])
-    if len(conflict) == 1:
-        rows = sorted(rows, key=lambda row: str(key(row)))
-    else:
-        rows = sorted(rows, key=lambda row: "\x1f".join(map(str, key(row))))
+    # and the same whatever type a caller passes; one string a row rather than a tuple
+    # built by a generator (~4 ms a batch of 1,000 on the two projections' upserts).
+    positions = [list(fields).index(name) for name in conflict]
+    rows = sorted(rows, key=lambda row: "\x1f".join([str(row[i]) for i in positions]))
     columns = [_column(model, name) for name in fields]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)

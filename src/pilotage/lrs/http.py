@@ -292,9 +292,7 @@ def xapi_view(
                     version = negotiate_version(request)
                 else:
                     version = (
-                        "1.0.x"
-                        if response_version(request, unversioned=CURRENT_VERSION) == "1.0.3"
-                        else CURRENT_VERSION
+                        "1.0.x" if response_version(request, unversioned=unversioned) == "1.0.3" else CURRENT_VERSION
                     )
                 if client is not None and scope_for is not None:
                     require_scope(client, *scope_for(request))

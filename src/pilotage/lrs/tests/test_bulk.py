@@ -87,3 +87,16 @@ def test_a_statement_stored_between_the_check_and_the_write_is_caught(monkeypatc
     with pytest.raises(Conflict):
         statement_store(statements=[other, changed], client=None, version="2.0.0")
     assert not Statement.objects.filter(statement_id=other["id"]).exists()
+
+
+def test_fastjson_reads_what_json_reads() -> None:
+    """orjson first, ``json`` for what orjson refuses (integers past 64 bits); bad text raises
+    as ``json`` does."""
+    import json
+
+    from pilotage.lrs import fastjson
+
+    for text in ['{"a": [1, 2.5, "é", null, true]}', b'{"big": 123456789012345678901234567890}', '"x"']:
+        assert fastjson.loads(text) == json.loads(text)
+    with pytest.raises(json.JSONDecodeError):
+        fastjson.loads("{not json")

@@ -633,6 +633,29 @@ def test_projections_after_a_learning_sequence(client: Client, lrs: dict[str, st
     assert LearnerProgress.objects.get().statement_count == 6
 
 
+def test_progress_of_a_batch_that_completes_some_keys_and_not_others(client: Client, lrs: dict[str, str]) -> None:
+    """The upsert is split by whether the batch completes the key (its SET then assigns
+    ``completed_at``): both halves merge with the stored rows."""
+    first, second = "https://courses.example.com/a", "https://courses.example.com/b"
+    post(client, lrs, [stmt("completed", activity=first, timestamp="2024-03-04T08:00:00Z")])
+    post(
+        client,
+        lrs,
+        [
+            stmt("experienced", activity=first, timestamp="2024-03-09T08:00:00Z"),
+            stmt("completed", activity=second, timestamp="2024-03-08T08:00:00Z"),
+            stmt("experienced", activity=second, timestamp="2024-03-07T08:00:00Z"),
+        ],
+    )
+    post(client, lrs, [stmt("completed", activity=first, timestamp="2024-03-10T08:00:00Z")])
+    rows = {p.activity.iri: p for p in LearnerProgress.objects.select_related("activity")}
+    assert rows[first].completed_at == dt.datetime(2024, 3, 4, 8, 0, tzinfo=dt.UTC)  # the earliest stays
+    assert rows[first].last_activity == dt.datetime(2024, 3, 10, 8, 0, tzinfo=dt.UTC)
+    assert rows[first].statement_count == 3
+    assert rows[second].completed_at == dt.datetime(2024, 3, 8, 8, 0, tzinfo=dt.UTC)
+    assert rows[second].statement_count == 2
+
+
 def test_actors_matched_to_employees(client: Client, lrs: dict[str, str], cast: Any) -> None:
     from pilotage.lrs.models import Agent
 

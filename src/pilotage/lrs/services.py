@@ -462,8 +462,18 @@ def statement_store(
             stored_ids = write(known)
         except IntegrityError:
             stored_ids = write(None)
+    _sync_log()
     _checkpoint()
     return stored_ids
+
+
+def _sqlite_file_between_transactions() -> bool:
+    """A SQLite database file (not in memory), with no transaction open on it."""
+    return (
+        connection.vendor == "sqlite"
+        and not connection.in_atomic_block
+        and not connection.creation.is_in_memory_db(connection.settings_dict["NAME"])  # type: ignore[attr-defined]
+    )
 
 
 @contextlib.contextmanager
@@ -481,11 +491,7 @@ def _writer_turn() -> Iterator[None]:
 
     Only outside any transaction (one already open may hold the database lock: waiting for
     the file then could stall the holder of the file) and for a database file."""
-    if (
-        connection.vendor != "sqlite"
-        or connection.in_atomic_block
-        or connection.creation.is_in_memory_db(connection.settings_dict["NAME"])  # type: ignore[attr-defined]
-    ):
+    if not _sqlite_file_between_transactions():
         yield
         return
     try:
@@ -502,6 +508,28 @@ def _writer_turn() -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
+def _sync_log() -> None:
+    """SQLite: flush the write-ahead log to disk once the batch is committed, outside its
+    turn, before the request is answered (0042).
+
+    With ``synchronous=NORMAL`` a commit only writes its pages into the log, in the
+    operating system's cache: a power loss could take back batches already acknowledged,
+    and the next checkpoint flushes ~400 MB of log at once, inside the turn of the batch
+    that crosses the threshold while every other batch waits. Here each request flushes the
+    log (one ``fdatasync``: its own pages and any other process's) after releasing its
+    turn, while the next batch writes."""
+    if not _sqlite_file_between_transactions():
+        return
+    try:
+        fd = os.open(f"{connection.settings_dict['NAME']}-wal", os.O_RDONLY)
+    except OSError:  # no log (not in WAL mode)
+        return
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+
+
 WAL_BYTES = 1024 * 1024 * 1024  # SQLite write-ahead log size beyond which it is truncated (0040)
 
 
@@ -515,7 +543,7 @@ def _checkpoint() -> None:
     each batch, outside any transaction, when the log file is past ``WAL_BYTES`` (a
     ``stat``: no query), a ``TRUNCATE`` checkpoint waits (busy timeout) for the readers to
     move to the database file and empties the log."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
+    if not _sqlite_file_between_transactions():
         return
     try:
         size = os.path.getsize(f"{connection.settings_dict['NAME']}-wal")

@@ -15,6 +15,7 @@ test after ``DEADLINE`` seconds instead of hanging the suite).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -238,3 +239,58 @@ def test_the_turn_falls_back_to_sqlite_s_queue_without_a_lock_file(
             fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken by the turn
     with open(lock_file) as other:
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released after it
+
+
+SYNC_CHILD = """
+import fcntl, json, os, sqlite3, sys
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+call_command("migrate", verbosity=0)
+from pilotage.lrs.services import statement_store
+
+database = connection.settings_dict["NAME"]
+calls = []
+fdatasync = os.fdatasync
+
+def recording(fd):
+    with open(database + "-ingest-lock") as other:
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            turn_released = True
+        except BlockingIOError:
+            turn_released = False
+    with sqlite3.connect(database) as db:
+        stored = db.execute("SELECT COUNT(*) FROM lrs_statement").fetchone()[0]
+    calls.append({"file": os.readlink(f"/proc/self/fd/{fd}"), "turn_released": turn_released, "stored": stored})
+    fdatasync(fd)
+
+os.fdatasync = recording
+statement_store(
+    statements=[{"actor": {"mbox": "mailto:ada@example.com"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                 "object": {"id": "https://courses.example.com/c1"}} for _ in range(20)],
+    client=None,
+    version="1.0.3",
+)
+print(json.dumps(calls))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc/self/fd (Linux)")
+def test_sqlite_batches_are_flushed_to_disk_after_their_turn(tmp_path: Path) -> None:
+    """Decision 0042: on a SQLite file, once a batch is committed and its turn released,
+    the write-ahead log is flushed to disk (``fdatasync``) before ``statement_store``
+    returns, so that an acknowledged batch survives a power loss."""
+    child = subprocess.run(
+        [sys.executable, "-c", SYNC_CHILD],
+        env=_child_env(tmp_path),
+        capture_output=True,
+        timeout=DEADLINE,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr.decode()[-2000:]
+    calls = json.loads(child.stdout.decode().strip().splitlines()[-1])
+    assert calls == [
+        {"file": str(tmp_path / "pilotage.sqlite3-wal"), "turn_released": True, "stored": 20},
+    ]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F
 
 from pilotage.lrs import bulk, projections, validation
@@ -110,8 +111,8 @@ PROGRESS_FIELDS = [
 # of every index on a column the ``SET`` assigns, even to the value it had (one page of
 # ``lrs_progress_activity_idx`` and of the employee index per row, measured: about 400 of
 # the 6,000 log pages of a batch of 1,000 at 1 M statements). ``employee_id`` is set when a
-# row is inserted and moved by ``identity.agent_link_employee`` only; ``completed_at`` by
-# the rows whose batch completes them (``PROGRESS_MERGE_COMPLETED``).
+# row is inserted and moved by ``identity.agent_link_employee`` only; ``completed_at`` is
+# assigned, on SQLite, only for the rows whose batch completes them (``_upsert_progress``).
 _MERGE = [
     _earliest("first_launch"),
     "last_activity = CASE WHEN excluded.last_activity > {t}.last_activity "
@@ -210,14 +211,26 @@ def _upsert_progress(statements: list[projections.StoredStatement]) -> None:
         )
         for (agent_id, activity_id, registration), e in acc.items()
     ]
-    completing = [row for row in rows if row[6] is not None]  # completed_at
-    for group, merge in (
-        ([row for row in rows if row[6] is None], PROGRESS_MERGE),
-        (completing, PROGRESS_MERGE_COMPLETED),
-    ):
-        bulk.upsert(
-            LearnerProgress, PROGRESS_FIELDS, group, conflict=["agent", "activity", "registration"], merge=merge
-        )
+    conflict = ["agent", "activity", "registration"]
+    if connection.vendor != "sqlite":
+        # One statement: PostgreSQL locks the rows in key order (``bulk.upsert`` sorts
+        # them); two statements would lock a batch's keys in two runs, and two concurrent
+        # batches could take the same keys in opposite orders (deadlocks, measured at 4
+        # workers). It leaves an index alone when its column keeps its value.
+        bulk.upsert(LearnerProgress, PROGRESS_FIELDS, rows, conflict=conflict, merge=PROGRESS_MERGE_COMPLETED)
+        return
+    # SQLite (one writer at a time): the rows that complete their key apart (row[6]:
+    # completed_at), so that the others leave ``lrs_progress_activity_idx`` alone.
+    bulk.upsert(
+        LearnerProgress, PROGRESS_FIELDS, [r for r in rows if r[6] is None], conflict=conflict, merge=PROGRESS_MERGE
+    )
+    bulk.upsert(
+        LearnerProgress,
+        PROGRESS_FIELDS,
+        [r for r in rows if r[6] is not None],
+        conflict=conflict,
+        merge=PROGRESS_MERGE_COMPLETED,
+    )
 
 
 DailyKey = tuple[dt.date, int, int, int]

@@ -741,3 +741,19 @@ def test_since_uses_an_id_floor_without_changing_the_answer(client: Client, lrs:
     found = get(client, lrs, agent=json.dumps({"mbox": "mailto:ada@example.com"}), since=since.isoformat())
     assert [s["id"] for s in found.json()["statements"]] == [ids[3], ids[2]]
     assert _id_floor(now - dt.timedelta(days=1)) is None  # nothing that old: no floor
+
+
+def test_progress_upsert_statements_per_database(client: Client, lrs: dict[str, str]) -> None:
+    """On PostgreSQL a batch's progress rows go in one upsert (its rows locked in key order:
+    two statements let concurrent batches deadlock); on SQLite the rows that complete their
+    key go apart, so that the others leave ``lrs_progress_activity_idx`` alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    batch = [stmt("completed", activity="https://courses.example.com/a"), stmt("experienced")]
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client, lrs, batch).status_code == 200
+    upserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "lrs_learnerprogress"')]
+    assert len(upserts) == (2 if connection.vendor == "sqlite" else 1)
+    assert all("employee_id = " not in sql for sql in upserts)
+    assert LearnerProgress.objects.count() == 2

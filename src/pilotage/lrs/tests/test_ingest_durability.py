@@ -155,7 +155,8 @@ def test_a_server_killed_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None
 @pytest.mark.django_db
 def test_sqlite_connections_checkpoint_every_100000_pages() -> None:
     """Decision 0040: the write-ahead log is copied into the database every 100,000 pages
-    (not SQLite's 1,000), on every connection the settings open."""
+    (not SQLite's 1,000), and each connection keeps up to 64 MB of pages (not 2 MB), on every
+    connection the settings open."""
     from django.db import connection
 
     if connection.vendor != "sqlite":
@@ -163,6 +164,8 @@ def test_sqlite_connections_checkpoint_every_100000_pages() -> None:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint")
         assert cursor.fetchone()[0] == 100_000
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == -65_536  # 64 MB of pages (0040, revised)
 
 
 def _waiting_on_flock(pid: int) -> bool:

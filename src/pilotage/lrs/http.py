@@ -54,16 +54,25 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _asked_version(request: HttpRequest) -> tuple[str, str | None]:
+    """The ``X-Experience-API-Version`` header as sent, and the version it names: "2.0.0",
+    a 1.0.x, or None (absent or unsupported)."""
+    raw = request.headers.get("X-Experience-API-Version", "").strip()
+    if raw == "2.0" or raw.startswith("2.0."):
+        return raw, "2.0.0"
+    if raw.startswith("1.0"):
+        return raw, raw if raw.count(".") == 2 else "1.0.0"
+    return raw, None
+
+
 def negotiate_version(request: HttpRequest) -> str:
     """The xAPI version asked for; 400 when absent or unsupported (``/about`` excepted)."""
-    raw = request.headers.get("X-Experience-API-Version", "").strip()
+    raw, version = _asked_version(request)
     if not raw:
         raise XapiError("The X-Experience-API-Version header is required.", rule="version-header")
-    if raw in ("2.0", "2.0.0") or raw.startswith("2.0."):
-        return "2.0.0"
-    if raw.startswith("1.0"):
-        return raw if raw.count(".") == 2 else "1.0.0"
-    raise XapiError(f"Unsupported xAPI version {raw!r}; supported: 2.0.0 and 1.0.x.", rule="version-header")
+    if version is None:
+        raise XapiError(f"Unsupported xAPI version {raw!r}; supported: 2.0.0 and 1.0.x.", rule="version-header")
+    return version
 
 
 def authenticate(request: HttpRequest) -> LrsClient:
@@ -120,12 +129,10 @@ def response_version(request: HttpRequest, *, unversioned: str = "1.0.3") -> str
     answers in 1.0.3, as the ADL conformance suite of 1.0.3 expects (``1.0.x``, XAPI-00321;
     the one of 2.0 accepts ``1.0.x`` or ``2.0.x``). /about, which needs no version, speaks
     the latest ("2.0.0") to such a request (XAPI-00316, XAPI-00317)."""
-    raw = request.headers.get("X-Experience-API-Version", "").strip()
-    if raw in ("2.0", "2.0.0") or raw.startswith("2.0."):
-        return CURRENT_VERSION
-    if raw.startswith("1.0"):
-        return "1.0.3"
-    return unversioned
+    version = _asked_version(request)[1]
+    if version is None:
+        return unversioned
+    return "1.0.3" if version.startswith("1.0") else CURRENT_VERSION
 
 
 def consistent_through_now() -> str:

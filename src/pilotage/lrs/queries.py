@@ -419,8 +419,7 @@ def _context_ids(context: Any) -> Any:
             out[key] = _agent_ids(out[key])
     if "contextActivities" in out:
         out["contextActivities"] = {
-            name: [_object_ids(a) for a in (group if isinstance(group, list) else [group])]
-            for name, group in out["contextActivities"].items()
+            name: [_object_ids(a) for a in group] for name, group in _context_activities(out).items()
         }
     if "contextAgents" in out:
         out["contextAgents"] = [{**e, "agent": _agent_ids(e.get("agent"))} for e in out["contextAgents"]]
@@ -511,13 +510,20 @@ def render_statements(statements: list[dict[str, Any]], *, fmt: str, accept_lang
     return [_canonical_statement(stmt, definitions, displays, accepted) for stmt in statements]
 
 
+def _context_activities(context: Any) -> dict[str, list[Any]]:
+    """A context's activities by group (parent, grouping...), each group a list (1.0.x also
+    allowed a single object)."""
+    groups = context.get("contextActivities") if isinstance(context, dict) else None
+    if not isinstance(groups, dict):
+        return {}
+    return {name: group if isinstance(group, list) else [group] for name, group in groups.items()}
+
+
 def _activities(stmt: dict[str, Any]) -> list[Any]:
     """The statement's own activities: its object when it is one, its context activities."""
     found = [stmt.get("object")]
-    context = stmt.get("context")
-    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
-        for group in context["contextActivities"].values():
-            found += group if isinstance(group, list) else [group]
+    for group in _context_activities(stmt.get("context")).values():
+        found += group
     return [a for a in found if isinstance(a, dict) and a.get("objectType", "Activity") == "Activity"]
 
 
@@ -552,16 +558,12 @@ def _canonical_statement(
         stmt["object"] = _canonical_statement(obj, definitions, displays, accepted)
     else:
         stmt["object"] = _canonical_activity(obj, definitions, accepted)
-    context = stmt.get("context")
-    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
+    groups = _context_activities(stmt.get("context"))
+    if groups:
         stmt["context"] = {
-            **context,
+            **stmt["context"],
             "contextActivities": {
-                name: [
-                    _canonical_activity(a, definitions, accepted)
-                    for a in (group if isinstance(group, list) else [group])
-                ]
-                for name, group in context["contextActivities"].items()
+                name: [_canonical_activity(a, definitions, accepted) for a in group] for name, group in groups.items()
             },
         }
     return stmt

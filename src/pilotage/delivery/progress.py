@@ -48,7 +48,7 @@ from django.utils import timezone
 
 from pilotage.delivery import xapi
 from pilotage.delivery.models import Cohort, Enrolment, EnrolmentEvent, StepProgress
-from pilotage.lrs import bulk, projections
+from pilotage.lrs import bulk, eras, projections
 from pilotage.lrs import progress as lrs_progress
 from pilotage.programmes import paths
 from pilotage.programmes.models import PathStep
@@ -478,7 +478,9 @@ def rebuild(enrolment_ids: set[int]) -> None:
         q |= Q(registration=registration)
         if step_iris.get(path_id):
             q |= Q(actor__employee_id=employee_id, registration__isnull=True, activity__iri__in=step_iris[path_id])
-    remaining = projections.stored_statements(Statement.objects.filter(q, voided=False).order_by("pk"))
+    # The registration and actor indexes are per era: one probe an era (``lrs.eras``).
+    in_eras = eras.every_era()
+    remaining = projections.stored_statements(Statement.objects.filter(in_eras, q, voided=False).order_by("pk"))
     keep = set(ids)
     per_step, per_enrol = _map(remaining)
     per_step = {k: v for k, v in per_step.items() if k[0] in keep}

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 
 from pilotage.core.formulas import safe_cell
-from pilotage.lrs import selectors
+from pilotage.lrs import eras, selectors
 from pilotage.lrs.models import Activity, Agent, Statement, Verb
 
 CHUNK = 2000
@@ -43,17 +43,16 @@ def id_chunks(qs: QuerySet[Statement], *, size: int = CHUNK) -> Iterator[list[in
     """The ids of ``qs`` newest first, ``size`` per query (keyset on id). Rows are then read
     by primary key: a filtered, joined ``ORDER BY id DESC LIMIT`` would make SQLite sort the
     whole match for every chunk."""
-    ordered = qs.order_by("-id")
-    last: int | None = None
+    id_qs = qs.values_list("id", flat=True)
+    high = eras.last_id()
     while True:
-        page = ordered.filter(id__lt=last) if last is not None else ordered
-        ids = list(page.values_list("id", flat=True)[:size])
+        ids = eras.walk(id_qs, limit=size, high=high)  # era by era: lrs.eras
         if not ids:
             return
         yield ids
         if len(ids) < size:
             return
-        last = ids[-1]
+        high = ids[-1] - 1
 
 
 class _Echo:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from pilotage.core.audit import audit_record
 from pilotage.core.errors import ValidationFailed
+from pilotage.lrs import eras
 from pilotage.lrs.models import Agent, DailyActivity, LearnerProgress, Statement
 from pilotage.people.models import Employee
 
@@ -75,7 +76,7 @@ def agent_link_employee(*, actor: Any, agent: Agent, employee: Employee) -> Agen
     if from_unit != to_unit:
         tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
         groups = (
-            Statement.objects.filter(actor=agent)
+            Statement.objects.filter(eras.every_era(), actor=agent)
             .annotate(day=TruncDate("timestamp", tzinfo=tz), activity_key=Coalesce("activity_id", 0))
             .values("day", "activity_key", "verb_id")
             .annotate(n=Count("id"))
@@ -106,7 +107,7 @@ def employee_by_number(number: str) -> Employee:
 def unmatched_agent_list(*, q: str = "") -> QuerySet[Agent]:
     """Actors with statements and no employee, newest first, with ``statement_count`` and
     ``last_seen`` (computed for the rows of the page only: correlated subqueries)."""
-    statements = Statement.objects.filter(actor=OuterRef("pk"))
+    statements = Statement.objects.filter(eras.every_era(), actor=OuterRef("pk"))  # the actor index is per era
     qs = Agent.objects.filter(employee__isnull=True).filter(Exists(statements))
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(ifi__icontains=q))

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F
 
-from pilotage.lrs import bulk, projections, validation
+from pilotage.lrs import bulk, eras, projections, validation
 from pilotage.lrs.models import NO_REGISTRATION, DailyActivity, LearnerProgress, Verb
 from pilotage.people.models import Employee
 
@@ -153,9 +153,11 @@ def learner_progress(batch: projections.Batch) -> None:
 def _rebuild_keys(keys: set[ProgressKey]) -> None:
     from pilotage.lrs.models import Statement
 
+    in_eras = eras.every_era()  # the actor, activity and registration indexes are per era
     for agent_id, activity_id, registration in keys:
         LearnerProgress.objects.filter(agent_id=agent_id, activity_id=activity_id, registration=registration).delete()
         rows = Statement.objects.filter(
+            in_eras,
             actor_id=agent_id,
             activity_id=activity_id,
             voided=False,

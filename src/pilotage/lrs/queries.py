@@ -1,8 +1,8 @@
 """Reads of the LRS: the statement queries of the Statements resource (GET).
 
 A query walks ``Statement`` by id (ids grow with ``stored``: the order of storage), newest
-first unless ``ascending``. Every filter is an indexed ``(key, id)`` range: actor, verb,
-activity, registration; ``related_agents`` / ``related_activities`` add the statements
+first unless ``ascending``. Every filter is an indexed ``(key, id)`` range: verb; actor,
+activity and registration per era, read era by era (``lrs.eras``); ``related_agents`` / ``related_activities`` add the statements
 found through ``StatementRef``; a statement whose object is a StatementRef also matches
 through its target (``ref_target``, XAPI-00162).
 
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from pilotage.lrs import validation
+from pilotage.lrs import eras, validation
 from pilotage.lrs.errors import NotFoundError, XapiError
 from pilotage.lrs.models import Activity, Agent, Attachment, LrsClient, Statement, StatementRef, Verb
 
@@ -178,15 +178,22 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
     """
     qs = _scoped(client).filter(voided=False)
     if query.until_id is None:
-        query.until_id = Statement.objects.aggregate(top=Max("id"))["top"] or 0
+        query.until_id = eras.last_id()
     qs = qs.filter(id__lte=query.until_id)
+    # The id range the page lies in, for the era walks below.
+    low, high = 1, query.until_id
     if query.after_id is not None:
         qs = qs.filter(id__gt=query.after_id) if query.ascending else qs.filter(id__lt=query.after_id)
+        if query.ascending:
+            low = query.after_id + 1
+        else:
+            high = min(high, query.after_id - 1)
 
     # The agent filter (and ``related_activities``) is "actor OR a reference": an OR over
     # two indexes that no database walks in id order. Each alternative ("branch") is run
-    # on its own index-ordered ``(key, id)`` range with the page's limit, and the pages
-    # merged: a few index walks of at most limit + 1 rows instead of a scan of the table.
+    # on its own index-ordered ``(key, id)`` range (era by era: ``lrs.eras``) with the
+    # page's limit, and the pages merged: a few index walks of at most limit + 1 rows
+    # instead of a scan of the table.
     check_object_agent: int | None = None
     agent_branches: list[Q] = [Q()]
     content = Q()  # the filters on the statement's own content (verb, registration)
@@ -233,6 +240,7 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
         floor = _id_floor(since)
         if floor is not None:
             qs = qs.filter(id__gt=floor)
+            low = max(low, floor + 1)
     if query.until is not None:
         qs = qs.filter(stored__lte=dt.datetime.fromisoformat(query.until))
 
@@ -243,9 +251,13 @@ def statement_query(*, client: LrsClient | None, query: StatementQuery) -> Page:
     if not filtered:  # nothing a target could match that the statement itself does not
         rows = list(matching.filter(branches[0]).order_by(order)[: query.limit + 1])
     else:
+        # Each branch read era by era (the actor, activity and registration indexes are
+        # per era, ``lrs.eras``), newest or oldest first, up to the page's limit.
         found: dict[int, Statement] = {}
         for branch in branches:
-            for row in matching.filter(branch).order_by(order)[: query.limit + 1]:
+            for row in eras.walk(
+                matching.filter(branch), limit=query.limit + 1, descending=not query.ascending, low=low, high=high
+            ):
                 found[row.pk] = row
         conditions = [_either(agent_branches), _either(activity_branches)]
         if query.verb is not None:

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from pilotage.lrs import eras
 from pilotage.lrs.models import Activity, Agent, LearnerProgress, Statement, Verb
 from pilotage.lrs.queries import pick_language
 from pilotage.people.models import Employee, Role
@@ -333,20 +334,21 @@ def statement_page(
     ``newest_ids``: the ids of ``qs`` already read newest first (the facet sample), which
     spares the first page a second walk."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
+    id_qs = qs.values_list("id", flat=True)
+    # Read era by era (``lrs.eras``): the actor, activity and registration indexes are per era.
     if before is not None:
-        ids = list(qs.filter(id__gt=before).order_by("id").values_list("id", flat=True)[: limit + 1])
+        ids = eras.walk(id_qs, limit=limit + 1, descending=False, low=before + 1)
         newer = len(ids) > limit
         ids = ids[:limit][::-1]
-        older = bool(ids) and qs.filter(id__lt=ids[-1]).exists()
+        older = bool(ids) and bool(eras.walk(id_qs, limit=1, high=ids[-1] - 1))
     else:
         if after is None and newest_ids is not None and (len(newest_ids) > limit or len(newest_ids) < FACET_SAMPLE):
             ids = newest_ids[: limit + 1]
         else:
-            page_qs = qs.filter(id__lt=after) if after is not None else qs
-            ids = list(page_qs.order_by("-id").values_list("id", flat=True)[: limit + 1])
+            ids = eras.walk(id_qs, limit=limit + 1, high=after - 1 if after is not None else None)
         older = len(ids) > limit
         ids = ids[:limit]
-        newer = after is not None and bool(ids) and qs.filter(id__gt=ids[0]).exists()
+        newer = after is not None and bool(ids) and bool(eras.walk(id_qs, limit=1, descending=False, low=ids[0] + 1))
     return KeysetPage(
         items=_rows(ids),
         after=ids[-1] if older and ids else None,
@@ -405,7 +407,7 @@ def statement_facets(qs: QuerySet[Statement], *, sample: int = FACET_SAMPLE, top
     One index walk over at most ``sample`` rows (three integers each) plus one query per
     facet for the names: the cost is bounded whatever the size of the store.
     """
-    rows = list(qs.order_by("-id").values_list("id", "verb_id", "activity_id", "actor_id")[:sample])
+    rows = eras.walk(qs.values_list("id", "verb_id", "activity_id", "actor_id"), limit=sample)
     verbs = Counter(r[1] for r in rows)
     activities = Counter(r[2] for r in rows if r[2] is not None)
     actors = Counter(r[3] for r in rows if r[3] is not None)

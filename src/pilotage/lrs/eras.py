@@ -18,7 +18,7 @@ era query is bounded by its id range, which the other indexes (and the table) wa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db.models import Max, QuerySet
@@ -57,18 +57,38 @@ def parts(
     order = "-id" if descending else "id"
     eras = range(era_of(high), era_of(low) - 1, -1) if descending else range(era_of(low), era_of(high) + 1)
     for era in eras:
-        first, last = max(low, era * SIZE), min(high, (era + 1) * SIZE - 1)
-        yield qs.filter(Exact(Era(), era), id__gte=first, id__lte=last).order_by(order)
+        yield in_group(qs, [era], low=low, high=high).order_by(order)
 
 
 def walk(qs: QuerySet[Any], *, limit: int, descending: bool = True, low: int = 1, high: int | None = None) -> list[Any]:
     """At most ``limit`` rows of ``qs`` with ``low <= id <= high``, in id order (newest first
-    when ``descending``), read era by era until the limit is met."""
+    when ``descending``), read era by era until the limit is met.
+
+    The first query reads one era, the next two, then four, eight...: a key with statements
+    in every era fills its page from the first, and a rare one costs a handful of queries
+    rather than one an era (77 at 10 M statements). A query over several eras lists them
+    (``era IN (...)``): each is one probe of the index, and only the rows of those eras are
+    sorted (at most about twice the limit, as the groups double only while the page is
+    short)."""
     rows: list[Any] = []
     if limit <= 0:
         return rows
-    for part in parts(qs, descending=descending, low=low, high=high):
-        rows.extend(part[: limit - len(rows)])
-        if len(rows) >= limit:
-            break
+    high = last_id() if high is None else high
+    low = max(low, 1)
+    if high < low:
+        return rows
+    order = "-id" if descending else "id"
+    sequence = range(era_of(high), era_of(low) - 1, -1) if descending else range(era_of(low), era_of(high) + 1)
+    start, size = 0, 1
+    while start < len(sequence) and len(rows) < limit:
+        group = sequence[start : start + size]
+        start, size = start + size, size * 2
+        rows.extend(in_group(qs, group, low=low, high=high).order_by(order)[: limit - len(rows)])
     return rows
+
+
+def in_group(qs: QuerySet[Any], group: Sequence[int], *, low: int, high: int) -> QuerySet[Any]:
+    """``qs`` in the eras of ``group`` (consecutive), within ``low <= id <= high``."""
+    first, last = max(low, min(group) * SIZE), min(high, (max(group) + 1) * SIZE - 1)
+    era = Exact(Era(), group[0]) if len(group) == 1 else In(Era(), list(group))
+    return qs.filter(era, id__gte=first, id__lte=last)

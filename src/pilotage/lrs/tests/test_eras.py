@@ -174,6 +174,11 @@ def test_era_queries_use_the_era_indexes(column: str, value: Any, index: str) ->
     plan = _plan(sql, list(params))
     assert f"USING INDEX {index} (<expr>=? AND {column}=?" in plan if sqlite else f"using {index}" in plan
     assert sqlite or f"Index Cond: (((id >> 17) = 5) AND ({column} = " in plan
+    # A group of eras (``walk`` after the first): SQLite sorts the rows of those eras only.
+    group = eras.in_group(Statement.objects.filter(**{column: value}), [3, 4], low=1, high=5 * eras.SIZE)
+    sql, params = group.order_by("-id")[:101].query.sql_with_params()
+    if sqlite:
+        assert f"USING INDEX {index} (<expr>=? AND {column}=? AND id>? AND id<?)" in _plan(sql, list(params))
     every = Statement.objects.filter(eras.every_era(top=5 * eras.SIZE), **{column: value})
     sql, params = every.query.sql_with_params()
     plan = _plan(sql, list(params))
@@ -186,3 +191,13 @@ def test_era_of_matches_the_database() -> None:
     assert [eras.era_of(pk) for pk in IDS] == [0, 0, 1, 3, 3, 7]
     values = Statement.objects.annotate(era=Era()).values_list("era", flat=True)
     assert list(values) == []  # the expression compiles and runs on an empty table
+
+
+@pytest.mark.django_db
+def test_a_rare_key_costs_a_few_queries_not_one_an_era(django_assert_num_queries: Any) -> None:
+    """Groups of 1, 2, 4, 8... eras: 77 eras (10 M statements) in 7 queries."""
+    qs = Statement.objects.filter(registration=uuid.uuid4())
+    with django_assert_num_queries(7):
+        assert eras.walk(qs, limit=100, high=77 * eras.SIZE - 1) == []
+    with django_assert_num_queries(1):
+        assert eras.walk(qs, limit=100, low=76 * eras.SIZE, high=77 * eras.SIZE - 1) == []

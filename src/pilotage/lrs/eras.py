@@ -23,6 +23,8 @@ from typing import Any
 
 from django.db.models import Max, QuerySet
 from django.db.models.lookups import Exact, In
+from django.db.models.sql.datastructures import Join
+from django.db.models.sql.where import WhereNode
 
 from pilotage.lrs.models import ERA_BITS, Era, Statement
 
@@ -88,7 +90,46 @@ def walk(qs: QuerySet[Any], *, limit: int, descending: bool = True, low: int = 1
 
 
 def in_group(qs: QuerySet[Any], group: Sequence[int], *, low: int, high: int) -> QuerySet[Any]:
-    """``qs`` in the eras of ``group`` (consecutive), within ``low <= id <= high``."""
+    """``qs`` in the eras of ``group`` (consecutive), within ``low <= id <= high``.
+
+    The era itself is stated only when ``qs`` filters on a column indexed per era: otherwise
+    (no filter, verb, time...) the id range alone lets the table or the verb index be walked
+    in order, where ``era = ?`` would lead SQLite (no statistics) to read the era's whole part
+    of an era index and sort it."""
     first, last = max(low, min(group) * SIZE), min(high, (max(group) + 1) * SIZE - 1)
-    era = Exact(Era(), group[0]) if len(group) == 1 else In(Era(), list(group))
-    return qs.filter(era, id__gte=first, id__lte=last)
+    part = qs.filter(id__gte=first, id__lte=last)
+    if not keyed(qs):
+        return part
+    return part.filter(Exact(Era(), group[0]) if len(group) == 1 else In(Era(), list(group)))
+
+
+KEYED_COLUMNS = frozenset({"actor_id", "activity_id", "registration"})
+
+
+def keyed(qs: QuerySet[Any]) -> bool:
+    """Whether ``qs`` (on ``Statement``) filters on, or joins through, a column whose index
+    is per era: a condition anywhere in its ``WHERE`` (under an ``OR`` too), or a join on it
+    (``actor__ifi=...``)."""
+    query = qs.query
+    table = Statement._meta.db_table
+    for join in query.alias_map.values():
+        if (
+            isinstance(join, Join)
+            and join.parent_alias == table
+            and any(column in KEYED_COLUMNS for column, _other in join.join_cols)
+        ):
+            return True
+
+    def walk(node: WhereNode) -> bool:
+        for child in node.children:
+            if isinstance(child, WhereNode):
+                if walk(child):
+                    return True
+                continue
+            lhs = getattr(child, "lhs", None)
+            column = getattr(getattr(lhs, "target", None), "column", None)
+            if column in KEYED_COLUMNS and getattr(lhs, "alias", None) == table:
+                return True
+        return False
+
+    return walk(query.where)

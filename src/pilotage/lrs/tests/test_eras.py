@@ -7,6 +7,7 @@ progress rebuild of a voiding. The query plans are checked to use the era indexe
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator
@@ -14,12 +15,12 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.test import Client
 
 from pilotage.core.models import AuditEvent
 from pilotage.lrs import eras, exports, identity, selectors
-from pilotage.lrs.models import Agent, DailyActivity, Era, LearnerProgress, Statement
+from pilotage.lrs.models import Agent, DailyActivity, Era, LearnerProgress, Statement, StatementRef
 from pilotage.lrs.tests.test_statements import _client, get, post, stmt
 
 # Ids in eras 0 (two), 1, 3 (two) and 7: an era is 131,072 ids.
@@ -201,3 +202,30 @@ def test_a_rare_key_costs_a_few_queries_not_one_an_era(django_assert_num_queries
         assert eras.walk(qs, limit=100, high=77 * eras.SIZE - 1) == []
     with django_assert_num_queries(1):
         assert eras.walk(qs, limit=100, low=76 * eras.SIZE, high=77 * eras.SIZE - 1) == []
+
+
+@pytest.mark.django_db
+def test_keyed_finds_the_per_era_columns_in_conditions_and_joins() -> None:
+    stmts = Statement.objects
+    assert eras.keyed(stmts.filter(actor_id=1))
+    assert eras.keyed(stmts.filter(actor__ifi="mbox:mailto:ada@example.com"))  # a join on actor_id
+    assert eras.keyed(stmts.filter(actor_id__in=Agent.objects.filter(employee__isnull=False).values("pk")))
+    assert eras.keyed(stmts.filter(Q(verb_id=1) | Q(registration=uuid.uuid4())))
+    assert eras.keyed(stmts.filter(activity_id=2).values_list("id", flat=True))
+    assert not eras.keyed(stmts.all())
+    assert not eras.keyed(stmts.filter(verb_id=1, voided=False, stored__gt=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+    assert not eras.keyed(stmts.filter(id__in=StatementRef.objects.filter(agent_id=1).values("statement_id")))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filters", [{}, {"verb_id": 1}, {"voided": False}])
+def test_queries_without_a_per_era_column_walk_the_table_or_their_index_in_order(filters: dict[str, Any]) -> None:
+    """Stating the era without a key would make SQLite (no statistics) read an era's whole
+    part of an era index and sort it: those queries get the id range only."""
+    group = eras.in_group(Statement.objects.filter(**filters), [3, 4], low=1, high=5 * eras.SIZE)
+    sql, params = group.order_by("-id")[:50].query.sql_with_params()
+    assert ">> 17" not in sql
+    if connection.vendor == "sqlite":
+        plan = _plan(sql, list(params))
+        era_indexes = ("lrs_stmt_actor_idx", "lrs_stmt_activity_idx", "lrs_stmt_registration_idx")
+        assert not any(name in plan for name in era_indexes) and "TEMP B-TREE" not in plan, plan

@@ -1,24 +1,25 @@
 """Reading statements through the era-partitioned indexes (decision 0043).
 
 The actor, activity and registration indexes of ``Statement`` are keyed
-``(id >> ERA_BITS, key, id)``: an insert touches only the current era's part of each, so
-ingest does not slow down as the store grows. A query on one of those columns must therefore
+``(id >> ERA_BITS, key, id)``: an insert touches only the current era's part of each, so the
+pages it writes in them stop growing with the store. A query on one of those columns must therefore
 say which eras it reads, or the database has no index to use and scans the table:
 
-- ``walk``: the rows of a query in id order, at most ``limit``, read one era after the other
-  from the end the order starts at (a key's newest statements come from the newest era, and
-  the walk stops once the limit is met). Each era is one query on ``(era, key, id)``, ordered
-  by the index itself. Used for pages, "is there more" checks, samples and exports.
+- ``walk``: the rows of a query in id order, at most ``limit``, read era by era from the end
+  the order starts at (a key's newest statements come from the newest era, and the walk
+  stops once the limit is met): one era, then two, four, eight... a query. Used for pages,
+  "is there more" checks, samples and exports.
 - ``every_era``: the condition "in any era that holds statements", for readers that want all
   of a key's statements in no order (one index probe per era).
 
-Both also serve queries that do not filter on those columns (verb, time, everything): each
-era query is bounded by its id range, which the other indexes (and the table) walk directly.
+``walk`` also serves queries that do not filter on those columns (verb, time, everything):
+it then bounds each query by the era's id range only (``keyed``), which the table and the
+verb index walk in order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Max, QuerySet
@@ -45,21 +46,6 @@ def every_era(top: int | None = None) -> In:
     registration probe its index once per era instead of scanning the table."""
     top = last_id() if top is None else top
     return In(Era(), list(range(era_of(top) + 1)))
-
-
-def parts(
-    qs: QuerySet[Any], *, descending: bool = True, low: int = 1, high: int | None = None
-) -> Iterator[QuerySet[Any]]:
-    """``qs`` restricted to ``low <= id <= high`` (``high`` defaults to the last id), one
-    queryset an era, ordered by id, in the order asked."""
-    high = last_id() if high is None else high
-    low = max(low, 1)
-    if high < low:
-        return
-    order = "-id" if descending else "id"
-    eras = range(era_of(high), era_of(low) - 1, -1) if descending else range(era_of(low), era_of(high) + 1)
-    for era in eras:
-        yield in_group(qs, [era], low=low, high=high).order_by(order)
 
 
 def walk(qs: QuerySet[Any], *, limit: int, descending: bool = True, low: int = 1, high: int | None = None) -> list[Any]:

@@ -106,10 +106,10 @@ def keyed(qs: QuerySet[Any]) -> bool:
         ):
             return True
 
-    def walk(node: WhereNode) -> bool:
+    def conditions_keyed(node: WhereNode) -> bool:
         for child in node.children:
             if isinstance(child, WhereNode):
-                if walk(child):
+                if conditions_keyed(child):
                     return True
                 continue
             lhs = getattr(child, "lhs", None)
@@ -118,4 +118,4 @@ def keyed(qs: QuerySet[Any]) -> bool:
                 return True
         return False
 
-    return walk(query.where)
+    return conditions_keyed(query.where)

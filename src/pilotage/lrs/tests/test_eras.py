@@ -92,8 +92,8 @@ def test_xapi_pages_walk_the_eras_in_order(
 
 def test_xapi_since_starts_in_its_era(client: Client, lrs: dict[str, str], spread: list[str]) -> None:
     middle = Statement.objects.get(id=IDS[2]).stored
-    # Statements after ``since``: the two newest eras' (and era 1's own statement if it was
-    # stamped later in the same instant: compare with what the database says).
+    # The statements stored after ``since`` (the test stores them within a second or two:
+    # which ones are later is read from the database), the newest always among them.
     later = list(
         Statement.objects.filter(statement_id__in=spread, stored__gt=middle)
         .order_by("-id")

@@ -60,9 +60,10 @@ HEADERS = {
 def _setup() -> str:
     os.environ["DJANGO_SETTINGS_MODULE"] = "pilotage.config.settings"
     os.environ.setdefault("DEBUG", "false")  # no query log in memory
-    if not os.environ.get("DATABASE_URL"):
+    if not os.environ.get("DATABASE_URL") and not os.environ.get("PILOTAGE_VAR_DIR"):
         # Set before django.setup(): the settings put the SQLite file under PILOTAGE_VAR_DIR.
-        os.environ.setdefault("PILOTAGE_VAR_DIR", tempfile.mkdtemp(prefix="pilotage-bench-xapi-", dir="/tmp"))
+        # (Not setdefault: its argument, a new directory, would be made even when unused.)
+        os.environ["PILOTAGE_VAR_DIR"] = tempfile.mkdtemp(prefix="pilotage-bench-xapi-", dir="/tmp")
     import django
 
     django.setup()

@@ -14,14 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext
 
 from pilotage.core.audit import audit_record
 from pilotage.core.jobs import enqueue_on_commit, job_create
 from pilotage.core.models import Job
 from pilotage.core.progress import Progress
-from pilotage.lrs import projections
+from pilotage.lrs import eras, projections
 from pilotage.lrs.models import Statement
 
 BATCH_SIZE = 5000
@@ -32,7 +31,7 @@ def recompute_projections(*, progress: Progress | None = None, batch_size: int =
     with transaction.atomic():
         for _name, reset in projections.resets():
             reset()
-        last = Statement.objects.aggregate(last=Max("pk"))["last"] or 0
+        last = eras.last_id()
     live = Statement.objects.filter(pk__lte=last, voided=False)
     total = live.count()
     done, after = 0, 0

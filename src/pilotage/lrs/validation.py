@@ -290,6 +290,10 @@ def _language_tag(value: Any, path: str) -> None:
 
 def _language_map(value: Any, path: str) -> None:
     obj = _object(value, path, "A language map")
+    if not obj:
+        # A language map holds at least one tag/text pair (the ADL conformance suite's
+        # Data 4.0 tests reject {} for display, name and description).
+        raise _fail("needs at least one entry: a language tag and its text.", path, "language-map-empty")
     for key, text in obj.items():
         if not is_language_tag(key):
             raise _fail(
@@ -985,7 +989,24 @@ def _compare_core(statement: dict[str, Any], *, top: bool) -> dict[str, Any]:
         out["object"] = _compare_object(out["object"])
     if isinstance(out.get("context"), dict):
         out["context"] = _compare_context(out["context"])
+    if isinstance(out.get("result"), dict) and "duration" in out["result"]:
+        out["result"] = {**out["result"], "duration": _compare_duration(out["result"]["duration"])}
     return out
+
+
+_SECONDS_RE = re.compile(r"(\d+)(?:[.,](\d*))?S\Z")
+
+
+def _compare_duration(value: Any) -> Any:
+    """A duration with its seconds cut to hundredths: precision beyond 0.01 s is not part
+    of a comparison (xAPI 2.0, 4.2.7; "PT1.2S" and "PT1.20S" compare equal)."""
+    if not isinstance(value, str):
+        return value
+    match = _SECONDS_RE.search(value)
+    if match is None:
+        return value
+    hundredths = (match.group(2) or "")[:2].ljust(2, "0")
+    return f"{value[: match.start()]}{int(match.group(1))}.{hundredths}S"
 
 
 def _instant(value: Any) -> Any:
@@ -1002,8 +1023,8 @@ def comparison_form(statement: dict[str, Any]) -> dict[str, Any]:
     version), attachments, Activity definitions and verb displays (not part of the
     statement). Normalised: UUID case, the mailto scheme and SHA-1 case, single
     contextActivities as arrays, Group members as an unordered list, sub-statement
-    timestamps as instants. Object key order never matters (compare dicts or hash
-    ``canonical_json`` of this form).
+    timestamps as instants, result durations cut to hundredths of a second. Object key
+    order never matters (compare dicts or hash ``canonical_json`` of this form).
     """
     return _compare_core(statement, top=True)
 

@@ -811,6 +811,23 @@ def test_signed_statement_is_verified_and_stored(lrs: Xapi, signer: Any, alg: st
     assert response.json() == [signed["id"]]
 
 
+def test_signed_statement_duration_compared_to_the_hundredth(lrs: Xapi, signer: Any) -> None:
+    """2.0 4.2.7 (the ADL suite's case): the statement may carry more precision in its
+    duration than the signed payload; beyond 0.01 s it is not compared. A difference in
+    the hundredths still is."""
+    key, certificate = signer
+    signed = statement(id=str(uuid.uuid4()), result={"duration": "P1DT12H36M0.12S"})
+    posted = {**signed, "result": {"duration": "P1DT12H36M0.1237S"}}
+    token = jws(signed, key, certificate)
+    response = lrs.request("POST", STATEMENTS, None, signed_request(posted, token), content_type=MULTIPART)
+    assert response.status_code == 200, response.content
+    differs = {**signed, "id": str(uuid.uuid4()), "result": {"duration": "P1DT12H36M0.13S"}}
+    token = jws({**signed, "id": differs["id"]}, key, certificate)
+    response = lrs.request("POST", STATEMENTS, None, signed_request(differs, token), content_type=MULTIPART)
+    assert response.status_code == 400, response.content
+    assert response.json()["rule"] == "signature"
+
+
 def _other_certificate(signer: Any) -> x509.Certificate:
     _, certificate = signer
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -579,6 +579,36 @@ BAD: list[tuple[str, Any, tuple[str, ...], str, str]] = [
         f"{S}.object.mbox",
         "unknown-property",
     ),
+    # A language map holds at least one entry (the ADL suite's Data 4.0 tests).
+    ("verb display empty", c(cmi5, "verb.display", {}), BOTH, f"{S}.verb.display", "language-map-empty"),
+    (
+        "definition name empty",
+        c(cmi5, "object.definition.name", {}),
+        BOTH,
+        f"{S}.object.definition.name",
+        "language-map-empty",
+    ),
+    (
+        "definition description empty",
+        c(cmi5, "object.definition.description", {}),
+        BOTH,
+        f"{S}.object.definition.description",
+        "language-map-empty",
+    ),
+    (
+        "attachment display empty",
+        c(with_attachment, "attachments[0].display", {}),
+        BOTH,
+        f"{S}.attachments[0].display",
+        "language-map-empty",
+    ),
+    (
+        "sub-statement verb display empty",
+        c(substatement, "object.verb.display", {}),
+        BOTH,
+        f"{S}.object.verb.display",
+        "language-map-empty",
+    ),
     (
         "definition name invalid language",
         c(cmi5, "object.definition.name", {"en-GB": "x", "something": "y"}),
@@ -1324,6 +1354,30 @@ def test_missing_timestamp_on_one_side_does_not_count() -> None:
 )
 def test_different_content_is_not_equivalent(path: str, value: Any) -> None:
     assert not statements_equivalent(completed(), c(completed, path, value))
+
+
+@pytest.mark.parametrize(
+    ("sent", "resent", "same"),
+    [
+        ("P1DT12H36M0.12S", "P1DT12H36M0.1237S", True),  # the ADL suite's 4.2.7 case
+        ("PT1.2S", "PT1.20S", True),
+        ("PT5S", "PT5.009S", True),
+        ("PT05S", "PT5S", True),
+        ("PT1,25S", "PT1.259S", True),
+        ("PT1.2S", "PT1.21S", False),
+        ("PT1.12S", "PT1.13S", False),
+        ("PT1M", "PT1M0.01S", False),
+        ("PT1H", "PT60M", False),  # equal lengths, but only the seconds' precision is left out
+    ],
+)
+def test_durations_compared_to_the_hundredth(sent: str, resent: str, same: bool) -> None:
+    """2.0 4.2.7: precision beyond 0.01 s is not part of a comparison (re-sends, signatures)."""
+    a = c(completed, "result.duration", sent)
+    b = c(completed, "result.duration", resent)
+    assert statements_equivalent(a, b) is same
+    sub_a = c(substatement, "object.result", {"duration": sent})
+    sub_b = c(substatement, "object.result", {"duration": resent})
+    assert statements_equivalent(sub_a, sub_b) is same
 
 
 def test_substatement_timestamp_compared_as_instant() -> None:

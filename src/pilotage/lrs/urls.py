@@ -8,7 +8,7 @@ app_name = "xapi"
 urlpatterns: list = []
 
 # --- document resources, activities, agents, about (views/documents.py) -----------------
-from django.urls import path  # noqa: E402
+from django.urls import path, re_path  # noqa: E402
 
 from pilotage.lrs.views import documents as _documents  # noqa: E402
 
@@ -28,3 +28,6 @@ urlpatterns += [
     path("statements", _statements.statements, name="statements"),
     path("statements/more/<str:cursor>", _statements.statements_more, name="statements_more"),
 ]
+
+# --- anything else under /xapi/: a 404 with the xAPI headers (last, it matches every path)
+urlpatterns += [re_path(r"^(?P<rest>.*)$", _documents.unknown_resource, name="unknown_resource")]

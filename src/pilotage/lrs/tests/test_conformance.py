@@ -1235,6 +1235,20 @@ def test_response_version_header(lrs: Xapi, sent: str, answered: str) -> None:
     assert response.status_code == 200 and response["X-Experience-API-Version"] == answered
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT", "DELETE"])
+@pytest.mark.parametrize("path", ["/xapi/statementsverb=x", "/xapi/nothing/here", "/xapi/statements/"])
+def test_unknown_path_is_a_json_404_with_the_xapi_headers(lrs: Xapi, path: str, method: str) -> None:
+    """Communication 3.3: every response carries X-Experience-API-Version, a 404 included;
+    GET/HEAD also carry X-Experience-API-Consistent-Through (the ADL suite's waits read it
+    from whatever answer they get, even for a mistyped path)."""
+    response = lrs.request(method, path, auth=False)
+    assert response.status_code == 404
+    assert response["X-Experience-API-Version"] == ("1.0.3" if lrs.version == "1.0.3" else "2.0.0")
+    assert response.has_header("X-Experience-API-Consistent-Through") == (method in ("GET", "HEAD"))
+    if method != "HEAD":
+        assert response.json()["error"].startswith("There is no xAPI resource at /xapi/")
+
+
 def test_version_property_is_kept(lrs: Xapi) -> None:
     """XAPI-00330, XAPI-00332: statements keep the version they were sent with; the LRS
     fills it when absent."""

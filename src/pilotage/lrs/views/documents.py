@@ -311,3 +311,11 @@ def about(request: HttpRequest, *, client: LrsClient | None, version: str) -> Ht
     _params(request, [])
     versions = ABOUT_VERSIONS_1 if version.startswith("1.") else ABOUT_VERSIONS
     return json_response({"version": versions, "extensions": {"urn:pilotage:product": {"name": "Pilotage"}}})
+
+
+@xapi_view(methods=("GET", "HEAD", "POST", "PUT", "DELETE"), auth=False, consistent_through=True)
+def unknown_resource(request: HttpRequest, *, client: LrsClient | None, version: str, rest: str) -> HttpResponse:
+    """Any other path under /xapi/: a JSON 404 that still carries the xAPI headers (the LRS
+    includes ``X-Experience-API-Version`` in every response, Communication 3.3; the ADL
+    suite's waits read ``X-Experience-API-Consistent-Through`` from whatever they get)."""
+    raise NotFoundError(f"There is no xAPI resource at /xapi/{rest}.", path="url")

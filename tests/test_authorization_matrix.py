@@ -156,13 +156,14 @@ xapi:statements                     GET    -             401  401 401 401 401 40
 xapi:statements                     PUT    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
 xapi:statements                     POST   -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
 xapi:statements_more                GET    xapi_cursor   401  401 401 401 401 401 401 401 401 401 401 401 401 401
-# --- xAPI documents, activities, agents: Basic credentials only; about is public ---------------------------
+# --- xAPI documents, activities, agents: Basic credentials only; about and unknown paths (404) are public -
 xapi:activities_state               GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
 xapi:activities_profile             GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
 xapi:agents_profile                 GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
 xapi:activities                     GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
 xapi:agents                         GET    -             401  401 401 401 401 401 401 401 401 401 401 401 401 401
 xapi:about                          GET    -             200  200 200 200 200 200 200 200 200 200 200 200 200 200
+xapi:unknown_resource               GET    xapi_unknown  404  404 404 404 404 404 404 404 404 404 404 404 404 404
 # --- LRS clients: the DLM manages, the L&D team reads; learner identity: the DLM only ----------------------
 lrs:client_list                     GET    -             302  200 200 403 403 403 403 403 403 403 403 403 403 403
 lrs:client_create                   GET    -             302  200 403 403 403 403 403 403 403 403 403 403 403 403
@@ -336,6 +337,7 @@ TARGETS: dict[str, Filler] = {
     "lms_import": lambda cast, user: Target(kwargs={"pk": _lms_import(cast).pk}),
     "lms_gone": lambda cast, user: Target(kwargs={"pk": 987654}),
     "xapi_cursor": lambda cast, user: Target(kwargs={"cursor": "not-a-cursor"}),
+    "xapi_unknown": lambda cast, user: Target(kwargs={"rest": "no/such/resource"}),
 }
 
 

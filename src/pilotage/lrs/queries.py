@@ -2,9 +2,9 @@
 
 A query walks ``Statement`` by id (ids grow with ``stored``: the order of storage), newest
 first unless ``ascending``. Every filter is an indexed ``(key, id)`` range: verb; actor,
-activity and registration per era, read era by era (``lrs.eras``); ``related_agents`` / ``related_activities`` add the statements
-found through ``StatementRef``; a statement whose object is a StatementRef also matches
-through its target (``ref_target``, XAPI-00162).
+activity and registration per era, read era by era (``lrs.eras``). ``related_agents`` /
+``related_activities`` add the statements found through ``StatementRef``; a statement whose
+object is a StatementRef also matches through its target (``ref_target``, XAPI-00162).
 
 Pages (``more``): the cursor is a signed token carrying the query, the last id returned and
 the highest id that existed when the first page was read (``until_id``). Later pages never
